@@ -1,0 +1,14 @@
+# Per-target settings shared by every rgbdsod target: language level and warnings.
+# Applied target by target (no global flags), so third-party code is unaffected.
+function(rgbdsod_configure_target target)
+  target_compile_features(${target} PUBLIC cxx_std_20)
+  set_target_properties(${target} PROPERTIES CXX_EXTENSIONS OFF)
+  if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
+    target_compile_options(${target} PRIVATE
+      $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic -Wshadow=local -Wnon-virtual-dtor
+        -Wcast-align -Woverloaded-virtual -Wimplicit-fallthrough>)
+    if(RGBDSOD_WERROR)
+      target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Werror>)
+    endif()
+  endif()
+endfunction()

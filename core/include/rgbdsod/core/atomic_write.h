@@ -1,0 +1,18 @@
+#pragma once
+// Atomic file writes: data goes to a temporary file in the destination folder, is flushed,
+// and is renamed over the destination, so a reader never sees a half-written file and a crash
+// leaves either the old or the new content.
+#include <filesystem>
+#include <string_view>
+
+#include <opencv2/core/mat.hpp>
+
+namespace rgbdsod::core {
+
+// Throws FileError naming the destination when the folder is missing or not writable.
+void writeFileAtomic(const std::filesystem::path& dest, std::string_view bytes);
+
+// Encodes by the destination's extension (.png, .jpg, .bmp, ...) and writes atomically.
+void writeImageAtomic(const std::filesystem::path& dest, const cv::Mat& image);
+
+}  // namespace rgbdsod::core

@@ -1,0 +1,79 @@
+#include "rgbdsod/core/atomic_write.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "rgbdsod/core/errors.h"
+
+namespace fs = std::filesystem;
+
+namespace rgbdsod::core {
+namespace {
+
+std::string errnoText() { return std::strerror(errno); }
+
+fs::path temporarySibling(const fs::path& dest) {
+  static std::atomic<unsigned> counter{0};
+  // Hidden, in the same folder (rename is atomic only within one file system), unique per
+  // process and call so that concurrent writers never share a temporary.
+  return dest.parent_path() / ("." + dest.filename().string() + ".tmp-" + std::to_string(::getpid()) +
+                               "-" + std::to_string(counter.fetch_add(1)));
+}
+
+}  // namespace
+
+void writeFileAtomic(const fs::path& dest, std::string_view bytes) {
+  const fs::path folder = dest.parent_path().empty() ? fs::path(".") : dest.parent_path();
+  std::error_code ec;
+  if (!fs::is_directory(folder, ec)) throw FileError(dest, "cannot write: folder " + folder.string() + " does not exist");
+
+  const fs::path tmp = temporarySibling(dest.parent_path().empty() ? fs::path(".") / dest : dest);
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) throw FileError(dest, "cannot write: " + errnoText());
+
+  std::size_t written = 0;
+  while (written < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const std::string why = errnoText();
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      throw FileError(dest, "write failed: " + why);
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    const std::string why = errnoText();
+    ::unlink(tmp.c_str());
+    throw FileError(dest, "write failed: " + why);
+  }
+  if (::rename(tmp.c_str(), dest.c_str()) != 0) {
+    const std::string why = errnoText();
+    ::unlink(tmp.c_str());
+    throw FileError(dest, "cannot replace: " + why);
+  }
+}
+
+void writeImageAtomic(const fs::path& dest, const cv::Mat& image) {
+  if (image.empty()) throw FileError(dest, "refusing to write an empty image");
+  std::vector<uchar> encoded;
+  bool ok = false;
+  try {
+    ok = cv::imencode(dest.extension().string(), image, encoded);
+  } catch (const cv::Exception& e) {
+    throw FileError(dest, std::string("cannot encode image: ") + e.what());
+  }
+  if (!ok) throw FileError(dest, "cannot encode image as " + dest.extension().string());
+  writeFileAtomic(dest, std::string_view(reinterpret_cast<const char*>(encoded.data()), encoded.size()));
+}
+
+}  // namespace rgbdsod::core

@@ -1,0 +1,1 @@
+// implemented by the dataset/synth work; placeholder so the target builds

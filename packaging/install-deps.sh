@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs rgbdsod's build and test dependencies from Debian 12's archive.
+# Idempotent: when every package is already installed it does nothing (no apt-get call).
+# Usage: packaging/install-deps.sh [--no-gui]
+set -euo pipefail
+
+core_pkgs=(
+  build-essential cmake ninja-build ccache pkg-config
+  libopencv-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
+  libtorch-dev libopenblas0-openmp
+  libgtest-dev libgmock-dev
+)
+gui_pkgs=(
+  qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6
+  libgl-dev xvfb xauth
+)
+
+pkgs=("${core_pkgs[@]}")
+if [[ "${1:-}" != "--no-gui" ]]; then
+  pkgs+=("${gui_pkgs[@]}")
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  if ! dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed; then
+    missing+=("$p")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+echo "rgbdsod: installing ${#missing[@]} Debian packages: ${missing[*]}" >&2
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then
+  sudo_cmd=(sudo)
+fi
+apt_opts=(-o DPkg::Lock::Timeout=300 -y --no-install-recommends)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get -o DPkg::Lock::Timeout=300 update -qq
+"${sudo_cmd[@]}" apt-get "${apt_opts[@]}" install -qq "${missing[@]}" >/dev/null

@@ -1,0 +1,1 @@
+// tests of the dataset/synth work are added here

@@ -1,0 +1,45 @@
+#include "rgbdsod/training/sample_tensors.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include "rgbdsod/core/errors.h"
+
+namespace rgbdsod::training {
+namespace {
+
+// HWC float cv::Mat -> CHW tensor that owns its memory.
+torch::Tensor toChw(const cv::Mat& hwc) {
+  CV_Assert(hwc.depth() == CV_32F && hwc.isContinuous());
+  const auto t = torch::from_blob(const_cast<float*>(hwc.ptr<float>()),
+                                  {hwc.rows, hwc.cols, hwc.channels()}, torch::kFloat32);
+  return t.permute({2, 0, 1}).contiguous();
+}
+
+}  // namespace
+
+SampleTensors toTensors(const core::Sample& sample, core::DepthPolarity polarity) {
+  if (sample.rgb.empty() || sample.depth.empty())
+    throw core::Error("sample " + sample.name + ": RGB or depth not loaded");
+  if (sample.rgb.size() != sample.depth.size() || (!sample.gt.empty() && sample.gt.size() != sample.rgb.size()))
+    throw core::Error("sample " + sample.name + ": RGB, depth and GT sizes differ");
+
+  SampleTensors out;
+  cv::Mat rgb;
+  cv::cvtColor(sample.rgb, rgb, cv::COLOR_BGR2RGB);
+  rgb.convertTo(rgb, CV_32F, 1.0 / 255.0);
+  out.rgb = toChw(rgb);
+  const auto mean = torch::tensor({kImageNetMean[0], kImageNetMean[1], kImageNetMean[2]}).view({3, 1, 1});
+  const auto stdev = torch::tensor({kImageNetStd[0], kImageNetStd[1], kImageNetStd[2]}).view({3, 1, 1});
+  out.rgb = (out.rgb - mean) / stdev;
+
+  out.depth = toChw(core::normaliseDepth(sample.depth, polarity));
+
+  if (!sample.gt.empty()) {
+    cv::Mat gt;
+    sample.gt.convertTo(gt, CV_32F, 1.0 / 255.0);
+    out.gt = toChw(gt);
+  }
+  return out;
+}
+
+}  // namespace rgbdsod::training
