@@ -1,2 +1,127 @@
-// placeholder: the studio's main() is written with the ui/ work
-int main() { return 0; }
+// rgbdsod-studio: argument parsing and start-up only; the window and its workers live in ui/.
+#include <cstdio>
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QRegularExpression>
+#include <QSize>
+#include <QStringList>
+#include <QTabWidget>
+
+#include "rgbdsod/core/logging.h"
+#include "rgbdsod/ui/dataset_session.h"
+#include "rgbdsod/ui/evaluation/evaluation_view.h"
+#include "rgbdsod/ui/main_window.h"
+#include "rgbdsod/ui/studio_style.h"
+#include "rgbdsod/ui/window_screenshot.h"
+
+namespace {
+
+constexpr int kExitUsage = 2;
+
+int usageError(const QString& message) {
+  std::fprintf(stderr, "rgbdsod-studio: %s\n", qPrintable(message));
+  return kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  QApplication app(argc, argv);
+  QApplication::setApplicationName(QStringLiteral("rgbdsod-studio"));
+  QApplication::setApplicationVersion(QStringLiteral(RGBDSOD_VERSION));
+  QApplication::setOrganizationName(QStringLiteral("rgbdsod"));
+
+  QCommandLineParser parser;
+  parser.setApplicationDescription(
+      QStringLiteral("Workbench for RGB-D salient object detection: browse and check datasets."));
+  parser.addHelpOption();
+  parser.addVersionOption();
+  parser.addPositionalArgument(
+      QStringLiteral("dataset"),
+      QStringLiteral("A dataset folder ({RGB,depth,GT}/) or a folder of datasets (e.g. train/, test/)."),
+      QStringLiteral("[dataset]"));
+  const QCommandLineOption demo(
+      QStringLiteral("demo"),
+      QStringLiteral("Open the built-in synthetic demo dataset (generated into the cache on first use)."));
+  const QCommandLineOption screenshot(
+      QStringLiteral("screenshot"),
+      QStringLiteral("Render the window to <file> (PNG) once the dataset is loaded and validated, then "
+                     "exit (with no dataset folder: the demo)."),
+      QStringLiteral("file"));
+  const QCommandLineOption size(QStringLiteral("size"),
+                                QStringLiteral("Window size, e.g. 1400x900 (the default)."),
+                                QStringLiteral("WxH"), QStringLiteral("1400x900"));
+  const QCommandLineOption timeout(
+      QStringLiteral("timeout"),
+      QStringLiteral("With --screenshot: give up after <seconds> (default 120)."),
+      QStringLiteral("seconds"), QStringLiteral("120"));
+  const QCommandLineOption evaluate(
+      QStringLiteral("evaluate"),
+      QStringLiteral("A prediction folder (one method) to evaluate against the dataset's GT once it is open; "
+                     "repeatable."),
+      QStringLiteral("dir"));
+  const QCommandLineOption tab(QStringLiteral("tab"),
+                               QStringLiteral("The tab to show first: viewer (the default) or evaluation."),
+                               QStringLiteral("name"), QStringLiteral("viewer"));
+  parser.addOptions({demo, screenshot, size, timeout, evaluate, tab});
+  parser.process(app);
+
+  const QStringList positional = parser.positionalArguments();
+  if (positional.size() > 1) return usageError(QStringLiteral("give at most one dataset folder"));
+  if (!positional.isEmpty() && parser.isSet(demo)) {
+    return usageError(QStringLiteral("give a dataset folder or --demo, not both"));
+  }
+  const QRegularExpressionMatch size_match =
+      QRegularExpression(QStringLiteral("^(\\d{2,5})x(\\d{2,5})$")).match(parser.value(size));
+  if (!size_match.hasMatch()) {
+    return usageError(QStringLiteral("--size expects WxH, e.g. 1400x900, not '%1'").arg(parser.value(size)));
+  }
+  bool timeout_ok = false;
+  const int timeout_s = parser.value(timeout).toInt(&timeout_ok);
+  if (!timeout_ok || timeout_s <= 0) return usageError(QStringLiteral("--timeout expects seconds > 0"));
+  const QString tab_name = parser.value(tab).toLower();
+  if (tab_name != QStringLiteral("viewer") && tab_name != QStringLiteral("evaluation")) {
+    return usageError(QStringLiteral("--tab expects viewer or evaluation, not '%1'").arg(parser.value(tab)));
+  }
+  // A screenshot without a folder shows the demo (as scripts/studio.sh --screenshot FILE does).
+  const bool open_demo = parser.isSet(demo) || (parser.isSet(screenshot) && positional.isEmpty());
+
+  rgbdsod::core::setupLogging(0);
+  rgbdsod::ui::applyStudioStyle(app);
+  rgbdsod::ui::MainWindow window;
+  window.resize(size_match.captured(1).toInt(), size_match.captured(2).toInt());
+  if (tab_name == QStringLiteral("evaluation")) window.tabs()->setCurrentWidget(window.evaluationView());
+  if (parser.isSet(evaluate)) {
+    QStringList folders;
+    for (const QString& dir : parser.values(evaluate)) folders << QDir(dir).absolutePath();
+    window.evaluationView()->addPredictionFolders(folders);
+    // Evaluated once the first dataset is open (its GT folder is the reference); the screenshot
+    // mode waits for the evaluation too.
+    QObject::connect(window.session(), &rgbdsod::ui::DatasetSession::datasetOpened, window.evaluationView(),
+                     &rgbdsod::ui::EvaluationView::evaluate, Qt::SingleShotConnection);
+  }
+  window.show();
+
+  if (parser.isSet(screenshot)) {
+    auto* shot = new rgbdsod::ui::WindowScreenshot(&window, parser.value(screenshot),
+                                                   timeout_s * 1000, &app);
+    QObject::connect(shot, &rgbdsod::ui::WindowScreenshot::finished, &app,
+                     [](bool ok, const QString& message) {
+                       if (ok) {
+                         std::printf("screenshot written to %s\n", qPrintable(message));
+                       } else {
+                         std::fprintf(stderr, "rgbdsod-studio: no screenshot: %s\n", qPrintable(message));
+                       }
+                       QApplication::exit(ok ? 0 : 1);
+                     });
+    shot->start();
+  }
+  if (open_demo) {
+    window.openDemo();
+  } else if (!positional.isEmpty()) {
+    window.openFolder(QDir(positional.front()).absolutePath());
+  }
+  return QApplication::exec();
+}

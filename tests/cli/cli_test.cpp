@@ -1,1 +1,196 @@
-// CLI end-to-end tests
+// End-to-end tests of the rgbdsod command line: the real binary on real folders.
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "test_support.h"
+
+namespace fs = std::filesystem;
+using rgbdsod::test::TempDir;
+
+namespace {
+
+struct RunResult {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string readFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += (c == '\'') ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+RunResult runCli(const std::string& args) {
+  TempDir scratch("rgbdsod-cli-err");
+  const fs::path err_file = scratch / "stderr.txt";
+  const std::string cmd = quote(RGBDSOD_CLI_PATH) + " " + args + " 2>" + quote(err_file.string());
+  RunResult r;
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  if (!pipe) return r;
+  std::array<char, 4096> buf{};
+  std::size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
+  const int status = ::pclose(pipe);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.err = readFile(err_file);
+  return r;
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// A small labeled dataset with one good sample and chosen defects.
+void writeSample(const fs::path& root, const std::string& name, cv::Size size = {32, 24}) {
+  cv::Mat rgb(size, CV_8UC3, cv::Scalar(40, 80, 120));
+  cv::Mat depth(size, CV_8UC1, cv::Scalar(30));
+  cv::Mat gt(size, CV_8UC1, cv::Scalar(0));
+  cv::rectangle(depth, {8, 6, 10, 8}, cv::Scalar(220), cv::FILLED);
+  cv::rectangle(gt, {8, 6, 10, 8}, cv::Scalar(255), cv::FILLED);
+  fs::create_directories(root / "RGB");
+  fs::create_directories(root / "depth");
+  fs::create_directories(root / "GT");
+  cv::imwrite((root / "RGB" / (name + ".jpg")).string(), rgb);
+  cv::imwrite((root / "depth" / (name + ".png")).string(), depth);
+  cv::imwrite((root / "GT" / (name + ".png")).string(), gt);
+}
+
+}  // namespace
+
+TEST(Cli, VersionNamesTheProgramAndTheTorchRuntime) {
+  const RunResult r = runCli("--version");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_TRUE(contains(r.out, "rgbdsod 0.")) << r.out;
+  EXPECT_TRUE(contains(r.out, "LibTorch")) << r.out;
+}
+
+TEST(Cli, HelpListsTheCommands) {
+  const RunResult r = runCli("--help");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_TRUE(contains(r.out, "synth")) << r.out;
+  EXPECT_TRUE(contains(r.out, "dataset")) << r.out;
+}
+
+TEST(Cli, UnknownCommandFailsWithUsageError) {
+  const RunResult r = runCli("frobnicate");
+  EXPECT_EQ(r.code, 2);
+}
+
+TEST(Cli, DatasetCheckOnRealTripletsReportsSevenValidPairsAndNearBright) {
+  RGBDSOD_REQUIRE_SHARED_DATA(data);
+  const RunResult r = runCli("dataset check " + quote((data / "rgbd_samples" / "dut_rgbd_crossnet").string()));
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "valid pairs: 7")) << r.out;
+  EXPECT_TRUE(contains(r.out, "errors: 0")) << r.out;
+  EXPECT_TRUE(contains(r.out, "polarity near-bright")) << r.out;
+}
+
+TEST(Cli, DatasetCheckOverrideIsReportedNextToTheDetection) {
+  RGBDSOD_REQUIRE_SHARED_DATA(data);
+  const RunResult r =
+      runCli("dataset check --polarity near-dark " + quote((data / "rgbd_samples" / "dut_rgbd_crossnet").string()));
+  EXPECT_EQ(r.code, 0);
+  EXPECT_TRUE(contains(r.out, "near-dark, set by the user; detected: near-bright")) << r.out;
+}
+
+TEST(Cli, DatasetCheckNamesEachBrokenFileAndExitsWithOne) {
+  TempDir dir;
+  const fs::path root = dir / "broken";
+  writeSample(root, "good");
+  writeSample(root, "nogt");
+  fs::remove(root / "GT" / "nogt.png");
+  writeSample(root, "corrupt");
+  rgbdsod::test::writeBytes(root / "depth" / "corrupt.png", "this is not a png at all");
+  writeSample(root, "mismatch");
+  cv::imwrite((root / "GT" / "mismatch.png").string(), cv::Mat(10, 10, CV_8UC1, cv::Scalar(255)));
+  rgbdsod::test::writeBytes(root / "RGB" / "notes.txt", "hello");
+
+  const RunResult r = runCli("dataset check " + quote(root.string()));
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "valid pairs: 1")) << r.out;
+  EXPECT_TRUE(contains(r.out, "missing-gt")) << r.out;
+  EXPECT_TRUE(contains(r.out, "corrupt")) << r.out;
+  EXPECT_TRUE(contains(r.out, "depth/corrupt.png")) << r.out;
+  EXPECT_TRUE(contains(r.out, "size-mismatch")) << r.out;
+  EXPECT_TRUE(contains(r.out, "GT/mismatch.png") || contains(r.out, "mismatch")) << r.out;
+  EXPECT_TRUE(contains(r.out, "RGB/notes.txt")) << r.out;
+}
+
+TEST(Cli, DatasetCheckOnMissingFolderNamesItAndExitsWithTwo) {
+  const RunResult r = runCli("dataset check /no/such/dataset-folder");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "/no/such/dataset-folder")) << r.err;
+}
+
+TEST(Cli, DatasetCheckRejectsAnUnknownPolarityByName) {
+  TempDir dir;
+  writeSample(dir / "ds", "a");
+  const RunResult r = runCli("dataset check --polarity sideways " + quote((dir / "ds").string()));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "--polarity")) << r.err;
+  EXPECT_TRUE(contains(r.err, "sideways")) << r.err;
+}
+
+TEST(Cli, DatasetCheckWritesAJsonReport) {
+  TempDir dir;
+  writeSample(dir / "ds", "a");
+  writeSample(dir / "ds", "b");
+  const fs::path json_file = dir / "report.json";
+  const RunResult r = runCli("--quiet dataset check --json " + quote(json_file.string()) + " " + quote((dir / "ds").string()));
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(r.out.empty()) << "quiet run printed: " << r.out;
+  const auto j = nlohmann::json::parse(readFile(json_file));
+  EXPECT_EQ(j["samples"], 2);
+  EXPECT_EQ(j["valid"], 2);
+  EXPECT_EQ(j["polarity"]["detected"], "near-bright");
+}
+
+TEST(Cli, SynthWritesAValidDatasetThatChecksClean) {
+  TempDir dir;
+  const fs::path out = dir / "demo";
+  const RunResult r = runCli("synth --out " + quote(out.string()) + " --count 12 --size 64x64 --seed 3");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "wrote")) << r.out;
+  EXPECT_TRUE(fs::is_directory(out / "train" / "RGB"));
+  EXPECT_TRUE(fs::is_directory(out / "test" / "GT"));
+
+  const RunResult check = runCli("dataset check " + quote(out.string()));
+  EXPECT_EQ(check.code, 0) << check.out << check.err;
+  EXPECT_TRUE(contains(check.out, "dataset train")) << check.out;
+  EXPECT_TRUE(contains(check.out, "dataset test")) << check.out;
+  EXPECT_TRUE(contains(check.out, "polarity near-bright")) << check.out;
+}
+
+TEST(Cli, SynthRefusesANonEmptyFolderAndLeavesItAlone) {
+  TempDir dir;
+  rgbdsod::test::writeBytes(dir / "taken" / "keep.txt", "precious");
+  const RunResult r = runCli("synth --out " + quote((dir / "taken").string()) + " --count 4 --size 64x64");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, (dir / "taken").string())) << r.err;
+  EXPECT_EQ(readFile(dir / "taken" / "keep.txt"), "precious");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
+}
+
+TEST(Cli, SynthRejectsABadSizeByName) {
+  TempDir dir;
+  const RunResult r = runCli("synth --out " + quote((dir / "x").string()) + " --size 64by64");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "--size")) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "x"));
+}

@@ -5,17 +5,21 @@
 #include "rgbdsod/core/errors.h"
 
 namespace rgbdsod::training {
-namespace {
-
-// HWC float cv::Mat -> CHW tensor that owns its memory.
-torch::Tensor toChw(const cv::Mat& hwc) {
-  CV_Assert(hwc.depth() == CV_32F && hwc.isContinuous());
-  const auto t = torch::from_blob(const_cast<float*>(hwc.ptr<float>()),
-                                  {hwc.rows, hwc.cols, hwc.channels()}, torch::kFloat32);
-  return t.permute({2, 0, 1}).contiguous();
+torch::Tensor matToChw(const cv::Mat& hwc) {
+  CV_Assert(hwc.depth() == CV_32F);
+  const cv::Mat m = hwc.isContinuous() ? hwc : hwc.clone();
+  const auto t = torch::from_blob(const_cast<float*>(m.ptr<float>()), {m.rows, m.cols, m.channels()}, torch::kFloat32);
+  // clone(), not contiguous(): for one channel the permuted view is already contiguous, and
+  // contiguous() would then return a tensor aliasing the Mat's memory, which dies with it.
+  return t.permute({2, 0, 1}).clone(at::MemoryFormat::Contiguous);
 }
 
-}  // namespace
+torch::Tensor normaliseImageNet(const torch::Tensor& rgb01) {
+  const auto mean = torch::tensor({kImageNetMean[0], kImageNetMean[1], kImageNetMean[2]}).view({3, 1, 1});
+  const auto stdev = torch::tensor({kImageNetStd[0], kImageNetStd[1], kImageNetStd[2]}).view({3, 1, 1});
+  return (rgb01 - mean) / stdev;
+}
+
 
 SampleTensors toTensors(const core::Sample& sample, core::DepthPolarity polarity) {
   if (sample.rgb.empty() || sample.depth.empty())
@@ -27,17 +31,14 @@ SampleTensors toTensors(const core::Sample& sample, core::DepthPolarity polarity
   cv::Mat rgb;
   cv::cvtColor(sample.rgb, rgb, cv::COLOR_BGR2RGB);
   rgb.convertTo(rgb, CV_32F, 1.0 / 255.0);
-  out.rgb = toChw(rgb);
-  const auto mean = torch::tensor({kImageNetMean[0], kImageNetMean[1], kImageNetMean[2]}).view({3, 1, 1});
-  const auto stdev = torch::tensor({kImageNetStd[0], kImageNetStd[1], kImageNetStd[2]}).view({3, 1, 1});
-  out.rgb = (out.rgb - mean) / stdev;
+  out.rgb = normaliseImageNet(matToChw(rgb));
 
-  out.depth = toChw(core::normaliseDepth(sample.depth, polarity));
+  out.depth = matToChw(core::normaliseDepth(sample.depth, polarity));
 
   if (!sample.gt.empty()) {
     cv::Mat gt;
     sample.gt.convertTo(gt, CV_32F, 1.0 / 255.0);
-    out.gt = toChw(gt);
+    out.gt = matToChw(gt);
   }
   return out;
 }

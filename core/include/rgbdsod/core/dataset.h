@@ -19,10 +19,18 @@ struct DatasetLayout {
   std::filesystem::path gt_dir;
 };
 
-// A file that did not become part of a complete sample, with the reason.
+enum class StrayKind {
+  NotAnImage,     // no image extension (notes.txt, Thumbs.db, .DS_Store), or macOS "._" metadata
+  DuplicateName,  // a second file of one modality with the same pairing name (0086.jpg, 0086.png)
+  SubFolder,      // a folder inside a modality folder: not searched (layouts are flat)
+};
+
+// A file inside a modality folder that did not become part of a sample, with the reason.
 struct StrayFile {
   std::filesystem::path file;
   std::string reason;  // e.g. "not an image file", "duplicate name 0086 (also 0086.jpg)"
+  StrayKind kind = StrayKind::NotAnImage;
+  std::string sample;  // DuplicateName: the sample it collides with (which keeps the other file)
 };
 
 class Dataset {
@@ -30,7 +38,8 @@ class Dataset {
   std::filesystem::path root;
   std::string name;  // the root folder's name
   DatasetLayout layout;
-  // Sorted by name; includes samples with missing partners (their path is empty).
+  // Sorted by name in natural order (digit runs compare as numbers: 2 < 10); includes samples with
+  // missing partners (their path is empty).
   std::vector<SampleFiles> samples;
   std::vector<StrayFile> strays;
   // Set by the user (CLI flag, studio); when empty, the detected polarity is used.
@@ -40,16 +49,20 @@ class Dataset {
   bool labeled() const noexcept { return !layout.gt_dir.empty(); }
   std::optional<std::size_t> indexOf(const std::string& sample_name) const;
 
-  // Loads the sample's images (readRgb/readDepth/readMask). Throws FileError naming the file.
+  // Loads the sample's images (readRgb/readDepth/readMask). Throws FileError naming the file,
+  // also when a partner is missing (RGB, depth, or GT of a labeled dataset); throws std::out_of_range
+  // for a bad index.
   Sample load(std::size_t index) const;
 };
 
 // Known folder names per modality, compared case-insensitively ("RGB", "images", "depth",
-// "Depth", "depths", "GT", "masks", "gts", ...).
+// "Depth", "depths", "GT", "masks", "gts", ...), in order of preference when several match.
+// '-' and ' ' count as '_', and a "train_", "test_" or "val_" prefix is ignored ("train_images").
 const std::vector<std::string>& folderNames(Modality m);
 // Known name suffixes per modality, stripped before pairing ("_GT", "_depth", ...).
 const std::vector<std::string>& nameSuffixes(Modality m);
-// The pairing key of a file: its stem with the modality's known suffix removed.
+// The pairing key of a file: its stem with the modality's known suffix removed (case-insensitive,
+// at most one suffix, never the whole stem): "0086_GT.png" -> "0086" for Gt, but stays "0086_GT" for Rgb.
 std::string pairingName(const std::filesystem::path& file, Modality m);
 
 // True when root holds an RGB folder and a depth folder under one of the known names.
@@ -57,7 +70,9 @@ bool isDatasetFolder(const std::filesystem::path& root);
 
 // Scans a dataset folder. Throws FileError when root does not exist, is not a folder, or has no
 // RGB or no depth folder (the message lists the names looked for). Per-file problems do not throw:
-// they become strays or samples with missing partners, reported by validate().
+// they become strays or samples with missing partners, reported by validate(). When several
+// folders match one modality, the first by folderNames() order (then by name) is used and a
+// warning is logged.
 Dataset openDataset(const std::filesystem::path& root);
 
 // The datasets under root: root itself when it is a dataset folder, otherwise its immediate

@@ -30,13 +30,19 @@ enum class SalienceCue {
 const char* toString(SalienceCue c);
 
 struct SynthObject {
-  SalienceCue cue;
-  bool salient;             // in the GT mask
-  cv::Rect bbox;
-  double area_fraction;     // object pixels / image pixels
-  bool soft_edge;           // GT edge anti-aliased (grey values) rather than hard
-  double depth_contrast;    // |object depth - local background depth| in normalised units
-  double colour_contrast;   // mean Lab distance between the object and its surround
+  SalienceCue cue = SalienceCue::Both;
+  bool salient = true;             // in the GT mask
+  std::string shape;               // "ellipse", "rounded-rect", "blob", "polygon" or "composite"
+  cv::Rect bbox;                   // of the visible pixels
+  double area_fraction = 0;        // visible object pixels / image pixels
+  bool soft_edge = false;          // GT edge anti-aliased (grey values) rather than hard
+  // Depth contrast: |mean depth of the object - mean depth of the background behind it| over
+  // the object's pixels, from the clean depth normalised to [0,1] like the depth image (near = 1).
+  // Colour contrast: Lab distance between the mean colours of the object and of a surround ring
+  // a few pixels outside it (other objects excluded), measured on the final RGB image.
+  double depth_contrast = 0;
+  double colour_contrast = 0;
+  cv::Mat mask;                    // CV_8UC1 visible coverage 0..255 (in memory only, not written)
 };
 
 struct SynthScene {
@@ -47,8 +53,10 @@ struct SynthScene {
   std::vector<SynthObject> objects;
 };
 
-// Scene `index` of the dataset defined by config; the same (config, index) always gives the
-// same scene, independent of other scenes, threads or platform.
+// Scene `index` (>= 0) of the dataset defined by config. It depends only on seed, size and index
+// (not on count, other scenes or threads): the same inputs give byte-identical images with the
+// same build. Throws Error for an invalid config (count < 1, a side outside 16..8192 pixels,
+// test_fraction outside [0, 1]) or a negative index.
 SynthScene generateScene(const SynthConfig& config, int index);
 
 struct SynthSummary {
@@ -57,10 +65,17 @@ struct SynthSummary {
   int test = 0;
 };
 
-// Writes <out>/train/{RGB,depth,GT}/ and <out>/test/{RGB,depth,GT}/ (jpg RGB, png depth and GT)
-// plus <out>/synth.json (config and per-scene object statistics). The dataset is built in a
-// temporary sibling folder and renamed into place, so an interrupted run leaves nothing behind.
-// Throws FileError when out exists and is not empty.
+// Whether scene `index` belongs to test/: the last round(count * test_fraction) indices do.
+bool isSynthTestScene(const SynthConfig& config, int index);
+
+// Writes <out>/train/{RGB,depth,GT}/ and <out>/test/{RGB,depth,GT}/ (a split's folders only when
+// it has scenes; files <name>.jpg RGB quality 95, <name>.png depth and GT) plus <out>/synth.json
+// (config and per-scene object statistics) and <out>/README.txt. The dataset is built in the
+// temporary sibling folder "<out>.tmp-<pid>" and renamed into place, so an interrupted or
+// cancelled run leaves nothing behind. Scenes are generated on several threads; progress is
+// reported as stage "synth" (one call at a time, from any thread). Throws FileError when out
+// exists and is not an empty folder or when the temporary folder already exists (another run),
+// Cancelled when job.cancel fires, Error for a bad config.
 SynthSummary writeSynthDataset(const std::filesystem::path& out, const SynthConfig& config,
                                const JobContext& job = {});
 

@@ -18,6 +18,11 @@ struct SampleTensors {
 inline constexpr float kImageNetMean[3] = {0.485f, 0.456f, 0.406f};
 inline constexpr float kImageNetStd[3] = {0.229f, 0.224f, 0.225f};
 
+// A float cv::Mat (HWC, any channel count) as a CHW tensor that owns a copy of the pixels.
+torch::Tensor matToChw(const cv::Mat& hwc);
+// (rgb - mean) / std with the ImageNet statistics; rgb is [3,H,W] or [B,3,H,W] in [0,1].
+torch::Tensor normaliseImageNet(const torch::Tensor& rgb01);
+
 // Throws core::Error when RGB, depth and GT sizes differ (validate() reports those samples).
 SampleTensors toTensors(const core::Sample& sample, core::DepthPolarity polarity);
 

@@ -1,0 +1,19 @@
+// rgbdsod plot in a build without Qt (-DRGBDSOD_BUILD_GUI=OFF, e.g. a GPU server): the command
+// exists so that scripts get a clear message instead of "unknown command".
+#include "commands.h"
+#include "rgbdsod/core/errors.h"
+
+namespace rgbdsod::cli {
+
+void addPlotCommand(CLI::App& app, const GlobalOptions& /*globals*/, int& exit_code) {
+  CLI::App* cmd = app.add_subcommand("plot", "Draw curve figures (unavailable: this rgbdsod was built without Qt)");
+  cmd->allow_extras();
+  cmd->callback([&exit_code] {
+    exit_code = kExitFailure;
+    throw core::Error(
+        "rgbdsod was built without plotting (configured with -DRGBDSOD_BUILD_GUI=OFF); write the curves with "
+        "`rgbdsod eval --curves FILE` and plot them with a build that has Qt");
+  });
+}
+
+}  // namespace rgbdsod::cli

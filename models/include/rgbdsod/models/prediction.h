@@ -1,0 +1,40 @@
+#pragma once
+// The one output contract of every network: the studio and the trainer show and train whatever a
+// model provides (side outputs, foreground/background maps, per-modality branches) without
+// knowing which model it is. Every field is optional (an undefined tensor / empty container).
+#include <map>
+#include <string>
+#include <vector>
+
+#include <torch/types.h>
+
+namespace rgbdsod::models {
+
+struct Prediction {
+  // Saliency LOGITS [B,1,H,W] at the input resolution; sigmoid gives the saliency map.
+  // (RecNet's final map is relu(sigmoid(F) - sigmoid(B)), already a probability: see final_is_probability.)
+  torch::Tensor final;
+  bool final_is_probability = false;
+
+  // Side outputs per level, finest level first, as logits at their own resolution.
+  std::vector<torch::Tensor> sides;           // raw level-specific predictions P_i
+  std::vector<torch::Tensor> sides_combined;  // after dense backward combination (BPDC), P~_i
+
+  // Foreground / background logits [B,1,H,W] (RecNet).
+  torch::Tensor foreground;
+  torch::Tensor background;
+
+  // Per-modality branch predictions (logits), e.g. "rgb/level3", "depth/level3" for CA-Fuse's R-b / D-b.
+  std::map<std::string, torch::Tensor> branches;
+
+  // Named intermediate features for distillation / supervision transfer, e.g. "conv4".
+  std::map<std::string, torch::Tensor> features;
+};
+
+// The inputs of RGB-D networks: either may be undefined for single-modality networks.
+struct NetworkInput {
+  torch::Tensor rgb;    // [B,3,H,W], ImageNet-normalised
+  torch::Tensor depth;  // [B,C,H,W], C = 1 or 3 (raw, replicated, disparity or HHA), near = high
+};
+
+}  // namespace rgbdsod::models

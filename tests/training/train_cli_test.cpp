@@ -1,0 +1,161 @@
+// `rgbdsod train` and `rgbdsod infer` end to end: the real binary, a real SIGKILL.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "test_support.h"
+#include "training_test_util.h"
+
+namespace fs = std::filesystem;
+using rgbdsod::test::TempDir;
+
+namespace {
+
+struct RunResult {
+  int status = -1;  // the shell's exit status (128 + signal for a killed command)
+  std::string out, err;
+};
+
+std::string readFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+RunResult runCli(const std::string& args) {
+  TempDir scratch("rgbdsod-train-cli");
+  const fs::path err = scratch / "stderr.txt";
+  const std::string cmd = std::string("'") + RGBDSOD_CLI_PATH + "' " + args + " 2>'" + err.string() + "'";
+  RunResult r;
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  if (!pipe) return r;
+  std::array<char, 4096> buf{};
+  std::size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
+  const int status = ::pclose(pipe);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+  r.err = readFile(err);
+  return r;
+}
+
+std::string tinySets(int steps, int checkpoint_every) {
+  std::string s;
+  for (const auto& o : rgbdsod::test::tinyOverrides(steps, checkpoint_every)) s += " --set " + o;
+  return s;
+}
+
+std::vector<std::int64_t> loggedSteps(const fs::path& run) {
+  std::vector<std::int64_t> steps;
+  std::ifstream in(run / "metrics.jsonl");
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto j = nlohmann::json::parse(line);
+    if (j.contains("loss")) steps.push_back(j["step"].get<std::int64_t>());
+  }
+  return steps;
+}
+
+std::string fmt_step(std::int64_t step) {
+  char name[32];
+  std::snprintf(name, sizeof name, "step-%09lld.pt", static_cast<long long>(step));
+  return name;
+}
+
+}  // namespace
+
+TEST(TrainCli, TrainThenInferWritesPngsAtTheGtSize) {
+  TempDir tmp;
+  rgbdsod::test::writeTinySynth(tmp / "data", 16, 48, 40);
+  const auto run = tmp / "run";
+  const RunResult t = runCli("-q train --stage teacher --data '" + (tmp / "data").string() + "' --out '" +
+                             run.string() + "'" + tinySets(3, 2));
+  ASSERT_EQ(t.status, 0) << t.err;
+  EXPECT_TRUE(fs::exists(run / "checkpoints" / "step-000000003.pt"));
+
+  const auto out = tmp / "pred";
+  const RunResult i = runCli("-q infer --run '" + run.string() + "' --data '" + (tmp / "data" / "test").string() +
+                             "' --out '" + out.string() + "' --sides");
+  ASSERT_EQ(i.status, 0) << i.err;
+  int pngs = 0;
+  for (const auto& e : fs::directory_iterator(tmp / "data" / "test" / "GT")) {
+    const auto pred = out / (e.path().stem().string() + ".png");
+    ASSERT_TRUE(fs::exists(pred)) << pred;
+    const cv::Mat m = cv::imread(pred.string(), cv::IMREAD_UNCHANGED);
+    EXPECT_EQ(m.type(), CV_8UC1);
+    EXPECT_EQ(m.size(), cv::imread(e.path().string(), cv::IMREAD_UNCHANGED).size());
+    EXPECT_TRUE(fs::exists(out / "sides" / (e.path().stem().string() + "_side1.png")));
+    ++pngs;
+  }
+  EXPECT_EQ(pngs, 4);
+}
+
+TEST(TrainCli, AKilledRunResumesAndItsLossCurveContinues) {
+  TempDir tmp;
+  rgbdsod::test::writeTinySynth(tmp / "data", 16, 48, 40);
+  const auto run = tmp / "run";
+  const std::string base = "-q train --stage teacher --data '" + (tmp / "data").string() + "' --out '" + run.string() + "'";
+  // SIGKILL after step 5: the checkpoint of step 4 survives, step 5 is in the metrics but not saved.
+  const RunResult killed = runCli(base + tinySets(8, 4) + " --set debug.sigkill_at_step=5");
+  EXPECT_EQ(killed.status, 128 + 9) << killed.err;
+  EXPECT_EQ(loggedSteps(run), (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
+
+  const RunResult resumed = runCli(base + " --resume");
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  EXPECT_EQ(loggedSteps(run), (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6, 7, 8}));
+  EXPECT_TRUE(fs::exists(run / "checkpoints" / "step-000000008.pt"));
+}
+
+TEST(TrainCli, BadSettingsFailWithTheKeyNamed) {
+  TempDir tmp;
+  rgbdsod::test::writeTinySynth(tmp / "data", 8, 48, 40);
+  const RunResult r = runCli("-q train --stage teacher --data '" + (tmp / "data").string() + "' --out '" +
+                             (tmp / "run").string() + "' --set data.batch_sise=2");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("data.batch_sise"), std::string::npos) << r.err;
+  const RunResult s = runCli("-q train --stage nope --data '" + (tmp / "data").string() + "' --out '" +
+                             (tmp / "run").string() + "'");
+  EXPECT_EQ(s.status, 2);
+  EXPECT_NE(s.err.find("unknown stage"), std::string::npos) << s.err;
+}
+
+TEST(TrainCli, CtrlCWritesACheckpointAndStopsCleanly) {
+  TempDir tmp;
+  rgbdsod::test::writeTinySynth(tmp / "data", 16, 48, 40);
+  const auto run = tmp / "run";
+  std::vector<std::string> args{RGBDSOD_CLI_PATH, "-q", "train", "--stage", "teacher", "--data",
+                                (tmp / "data").string(), "--out", run.string()};
+  for (const auto& o : rgbdsod::test::tinyOverrides(100000, 100000)) args.insert(args.end(), {"--set", o});
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  // Interrupt once a few steps are logged (the handler is installed by then).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (loggedSteps(run).size() < 3 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ::kill(pid, SIGINT);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by the signal instead of stopping";
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  const auto steps = loggedSteps(run);
+  ASSERT_FALSE(steps.empty());
+  EXPECT_TRUE(fs::exists(run / "checkpoints" / fmt_step(steps.back()))) << steps.back();
+}

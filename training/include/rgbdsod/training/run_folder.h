@@ -1,0 +1,43 @@
+#pragma once
+// The files of a training run folder besides the checkpoints: the resolved config, a plain-text
+// log and the metrics as JSON lines (one object per line with "step"). Torch-free.
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace rgbdsod::training {
+
+struct RunPaths {
+  std::filesystem::path root;
+  std::filesystem::path config() const { return root / "config.json"; }
+  std::filesystem::path log() const { return root / "train.log"; }
+  std::filesystem::path metrics() const { return root / "metrics.jsonl"; }
+};
+
+// Appends lines, flushed at once so that a killed process loses at most the line being written.
+class LineWriter {
+ public:
+  explicit LineWriter(const std::filesystem::path& file);  // throws core::FileError
+  void write(const std::string& line);
+
+ private:
+  std::filesystem::path file_;
+  std::ofstream out_;
+  std::mutex mutex_;
+};
+
+// "2026-11-21T08:03:53Z message" in the log and at info level in spdlog.
+void logLine(LineWriter& log, const std::string& message);
+
+// Every line of a metrics file as JSON (a torn last line from a killed process is skipped).
+std::vector<nlohmann::json> readMetrics(const std::filesystem::path& file);
+// Drops the lines whose "step" is greater than `step` (what a resumed run will write again),
+// rewriting the file atomically. A missing file is left missing.
+void truncateMetricsAfter(const std::filesystem::path& file, std::int64_t step);
+
+}  // namespace rgbdsod::training

@@ -1,0 +1,261 @@
+#include "rgbdsod/training/config.h"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "rgbdsod/core/depth.h"
+
+namespace rgbdsod::training {
+
+using nlohmann::json;
+
+ConfigError::ConfigError(std::string key, const std::string& origin, const std::string& problem)
+    : core::Error(fmt::format("{}: {}: {}", origin, key, problem)), key_(std::move(key)) {}
+
+namespace {
+
+const char* kDefaultOrigin = "defaults";
+
+// Keys shared by every stage. Floats are written as floats so that "1" is accepted for them.
+json baseDefaults() {
+  return json{
+      {"seed", 1},
+      {"data",
+       {{"size", 128}, {"batch_size", 8}, {"workers", 2}, {"prefetch", 4}, {"depth", "raw"},
+        {"polarity", "auto"},
+        {"augment", {{"crop_min_scale", 0.6}, {"hflip", true}, {"grayscale_p", 0.0}, {"jitter", 0.2}}}}},
+      {"optim",
+       {{"name", "sgd"}, {"lr", 0.01}, {"momentum", 0.9}, {"weight_decay", 5e-4}, {"beta1", 0.9},
+        {"beta2", 0.999}, {"backbone_lr_mult", 1.0}, {"poly_power", 0.9}, {"clip_norm", 0.0}}},
+      {"run", {{"steps", 2000}, {"checkpoint_every", 200}, {"keep_checkpoints", 3}, {"log_every", 10}, {"threads", 0}}},
+      {"val", {{"every", 0}, {"fraction", 0.1}, {"max_images", 64}}},
+      {"debug", {{"nan_at_step", 0}, {"sigkill_at_step", 0}}},
+  };
+}
+
+std::string typeName(const json& v) {
+  if (v.is_boolean()) return "a boolean";
+  if (v.is_number_integer()) return "an integer";
+  if (v.is_number()) return "a number";
+  if (v.is_string()) return "a string";
+  if (v.is_object()) return "an object";
+  if (v.is_array()) return "an array";
+  return "null";
+}
+
+// Overlays `src` onto `dst` (which holds the defaults): only known keys, same types.
+void overlay(json& dst, const json& src, const std::string& prefix, const std::string& origin,
+             std::map<std::string, std::string>& origins) {
+  for (const auto& [k, v] : src.items()) {
+    const std::string key = prefix.empty() ? k : prefix + "." + k;
+    if (!dst.contains(k)) throw ConfigError(key, origin, "unknown key");
+    json& d = dst[k];
+    if (d.is_object()) {
+      if (!v.is_object()) throw ConfigError(key, origin, "expected an object, got " + typeName(v));
+      overlay(d, v, key, origin, origins);
+      continue;
+    }
+    const bool ok = (d.is_boolean() && v.is_boolean()) || (d.is_string() && v.is_string()) ||
+                    (d.is_number_float() && v.is_number()) ||
+                    (d.is_number_integer() && v.is_number_integer());
+    if (!ok) {
+      std::string want = typeName(d);
+      if (d.is_number_integer() && v.is_number_float()) want = "a whole number";
+      throw ConfigError(key, origin, fmt::format("expected {}, got {}", want, v.dump()));
+    }
+    d = d.is_number_float() ? json(v.get<double>()) : v;
+    origins[key] = origin;
+  }
+}
+
+const json* find(const json& root, const std::string& dotted) {
+  const json* node = &root;
+  std::stringstream ss(dotted);
+  std::string part;
+  while (std::getline(ss, part, '.')) {
+    if (!node->is_object() || !node->contains(part)) return nullptr;
+    node = &(*node)[part];
+  }
+  return node;
+}
+
+std::string originOf(const TrainConfig& c, const std::string& key) {
+  const auto it = c.origins.find(key);
+  return it == c.origins.end() ? kDefaultOrigin : it->second;
+}
+
+double number(const TrainConfig& c, const std::string& key, double min, double max) {
+  const json* v = find(c.resolved, key);
+  if (!v || !v->is_number()) throw ConfigError(key, originOf(c, key), "missing or not a number");
+  const double x = v->get<double>();
+  if (!std::isfinite(x) || x < min || x > max)
+    throw ConfigError(key, originOf(c, key), fmt::format("must be in [{}, {}], got {}", min, max, x));
+  return x;
+}
+
+std::int64_t integer(const TrainConfig& c, const std::string& key, std::int64_t min, std::int64_t max) {
+  return static_cast<std::int64_t>(number(c, key, static_cast<double>(min), static_cast<double>(max)));
+}
+
+TrainConfig typed(json resolved, std::map<std::string, std::string> origins) {
+  TrainConfig c;
+  c.resolved = std::move(resolved);
+  c.origins = std::move(origins);
+  c.stage = c.resolved.at("stage").get<std::string>();
+  c.seed = static_cast<std::uint64_t>(integer(c, "seed", 0, INT64_MAX));
+
+  auto& d = c.data;
+  d.size = static_cast<int>(integer(c, "data.size", 32, 4096));
+  if (d.size % 32 != 0) throw ConfigError("data.size", originOf(c, "data.size"), "must be a multiple of 32");
+  d.batch_size = static_cast<int>(integer(c, "data.batch_size", 1, 4096));
+  d.workers = static_cast<int>(integer(c, "data.workers", 0, 64));
+  d.prefetch = static_cast<int>(integer(c, "data.prefetch", 1, 256));
+  const std::string depth = configString(c, "data.depth");
+  const auto modality = core::parseDepthModality(depth);
+  if (!modality)
+    throw ConfigError("data.depth", originOf(c, "data.depth"),
+                      "expected raw, raw3, disparity or hha, got '" + depth + "'");
+  d.depth = *modality;
+  d.polarity = configChoice(c, "data.polarity", {"auto", "near-bright", "near-dark"});
+  d.augment.crop_min_scale = number(c, "data.augment.crop_min_scale", 0.05, 1.0);
+  d.augment.hflip = c.resolved["data"]["augment"]["hflip"].get<bool>();
+  d.augment.grayscale_p = number(c, "data.augment.grayscale_p", 0.0, 1.0);
+  d.augment.jitter = number(c, "data.augment.jitter", 0.0, 0.9);
+
+  auto& o = c.optim;
+  o.kind = configChoice(c, "optim.name", {"sgd", "adam"}) == "adam" ? OptimizerKind::Adam : OptimizerKind::Sgd;
+  o.lr = number(c, "optim.lr", 1e-12, 10.0);
+  o.momentum = number(c, "optim.momentum", 0.0, 0.999999);
+  o.weight_decay = number(c, "optim.weight_decay", 0.0, 1.0);
+  o.beta1 = number(c, "optim.beta1", 0.0, 0.999999);
+  o.beta2 = number(c, "optim.beta2", 0.0, 0.999999);
+  o.backbone_lr_mult = number(c, "optim.backbone_lr_mult", 0.0, 1000.0);
+  o.poly_power = number(c, "optim.poly_power", 0.0, 10.0);
+  o.clip_norm = number(c, "optim.clip_norm", 0.0, 1e9);
+
+  auto& r = c.run;
+  r.steps = integer(c, "run.steps", 1, INT64_C(1) << 40);
+  r.checkpoint_every = integer(c, "run.checkpoint_every", 1, INT64_C(1) << 40);
+  r.keep_checkpoints = static_cast<int>(integer(c, "run.keep_checkpoints", 2, 100));
+  r.log_every = integer(c, "run.log_every", 1, INT64_C(1) << 40);
+  r.threads = static_cast<int>(integer(c, "run.threads", 0, 1024));
+
+  c.val.every = integer(c, "val.every", 0, INT64_C(1) << 40);
+  c.val.fraction = number(c, "val.fraction", 0.0, 0.9);
+  c.val.max_images = static_cast<int>(integer(c, "val.max_images", 1, 1000000));
+  c.debug.nan_at_step = integer(c, "debug.nan_at_step", 0, INT64_C(1) << 40);
+  c.debug.sigkill_at_step = integer(c, "debug.sigkill_at_step", 0, INT64_C(1) << 40);
+  c.model = c.resolved.at("model");
+  c.loss = c.resolved.at("loss");
+  return c;
+}
+
+json parseOverrideValue(const std::string& text) {
+  try {
+    return json::parse(text);
+  } catch (const json::parse_error&) {
+    return json(text);  // a bare word: a string value (optim.name=adam)
+  }
+}
+
+}  // namespace
+
+const std::vector<std::string>& stageNames() {
+  static const std::vector<std::string> names{"teacher", "recnet"};
+  return names;
+}
+
+json stageDefaults(const std::string& stage) {
+  json d = baseDefaults();
+  d["stage"] = stage;
+  if (stage == "teacher") {
+    // Learn-Select-Fuse RGB teacher: VGG-16 + side heads + BPDC, Eq. 9.
+    d["model"] = {{"width", 0.125}, {"level6_kernel", 7}, {"pretrained", ""}};
+    d["loss"] = {{"side_weight", 1.0}, {"combined_weight", 1.0}};
+  } else if (stage == "recnet") {
+    d["model"] = {{"width", 0.125}, {"variant", "full"}, {"depth_input", "none"}, {"pretrained", ""}};
+    d["loss"] = {{"cooperative_weight", 1.0}};
+    d["optim"]["lr"] = 0.005;
+  } else {
+    std::string known;
+    for (const auto& n : stageNames()) known += (known.empty() ? "" : ", ") + n;
+    throw ConfigError("stage", "--stage", "unknown stage '" + stage + "' (known: " + known + ")");
+  }
+  return d;
+}
+
+TrainConfig resolveConfig(const std::string& stage, const std::filesystem::path& file,
+                          const std::vector<std::string>& overrides) {
+  json resolved = stageDefaults(stage);
+  std::map<std::string, std::string> origins;
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (!in) throw core::FileError(file, "cannot open the config file");
+    json j;
+    try {
+      j = json::parse(in);
+    } catch (const json::parse_error& e) {
+      throw core::FileError(file, std::string("not valid JSON: ") + e.what());
+    }
+    if (!j.is_object()) throw core::FileError(file, "the config must be a JSON object");
+    if (j.contains("stage") && j["stage"] != stage)
+      throw ConfigError("stage", file.string(), "the file is for stage " + j["stage"].dump() + ", not '" + stage + "'");
+    j.erase("stage");
+    overlay(resolved, j, "", file.string(), origins);
+  }
+  for (const auto& item : overrides) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw ConfigError(item, "--set", "expected key=value");
+    const std::string key = item.substr(0, eq);
+    if (key == "stage") throw ConfigError(key, "--set " + item, "use --stage");
+    // Build {"a": {"b": value}} from "a.b" and overlay it like a file.
+    json patch = parseOverrideValue(item.substr(eq + 1));
+    std::string rest = key;
+    for (auto dot = rest.rfind('.'); ; dot = rest.rfind('.')) {
+      const std::string leaf = dot == std::string::npos ? rest : rest.substr(dot + 1);
+      if (leaf.empty()) throw ConfigError(key, "--set " + item, "empty key component");
+      patch = json{{leaf, patch}};
+      if (dot == std::string::npos) break;
+      rest = rest.substr(0, dot);
+    }
+    overlay(resolved, patch, "", "--set " + item, origins);
+  }
+  return typed(std::move(resolved), std::move(origins));
+}
+
+TrainConfig configFromResolved(const json& resolved, const std::string& origin) {
+  if (!resolved.is_object() || !resolved.contains("stage") || !resolved["stage"].is_string())
+    throw ConfigError("stage", origin, "missing");
+  json full = stageDefaults(resolved["stage"].get<std::string>());
+  std::map<std::string, std::string> origins;
+  json rest = resolved;
+  rest.erase("stage");
+  overlay(full, rest, "", origin, origins);
+  return typed(std::move(full), std::move(origins));
+}
+
+double configNumber(const TrainConfig& c, const std::string& key, double min, double max) {
+  return number(c, key, min, max);
+}
+
+std::string configString(const TrainConfig& c, const std::string& key) {
+  const json* v = find(c.resolved, key);
+  if (!v || !v->is_string()) throw ConfigError(key, originOf(c, key), "missing or not a string");
+  return v->get<std::string>();
+}
+
+std::string configChoice(const TrainConfig& c, const std::string& key, const std::vector<std::string>& choices) {
+  const std::string v = configString(c, key);
+  std::string list;
+  for (const auto& ch : choices) {
+    if (ch == v) return v;
+    list += (list.empty() ? "" : ", ") + ch;
+  }
+  throw ConfigError(key, originOf(c, key), "expected one of " + list + ", got '" + v + "'");
+}
+
+}  // namespace rgbdsod::training

@@ -1,0 +1,111 @@
+#include "rgbdsod/training/inference.h"
+
+#include <fstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
+#include <torch/utils.h>
+
+#include "rgbdsod/core/atomic_write.h"
+#include "rgbdsod/core/errors.h"
+#include "rgbdsod/training/checkpoint.h"
+#include "rgbdsod/training/predict.h"
+#include "rgbdsod/training/run_folder.h"
+
+namespace rgbdsod::training {
+namespace fs = std::filesystem;
+
+namespace {
+
+// [1,H,W] probability -> CV_8UC1 at `size` (bilinear, as the evaluation resizes predictions).
+cv::Mat toImage(const torch::Tensor& prob, cv::Size size) {
+  const torch::Tensor p = prob.detach().to(torch::kCPU).to(torch::kFloat32).clamp(0, 1).contiguous();
+  const cv::Mat m(static_cast<int>(p.size(-2)), static_cast<int>(p.size(-1)), CV_32FC1, p.data_ptr<float>());
+  cv::Mat resized, out;
+  cv::resize(m, resized, size, 0, 0, cv::INTER_LINEAR);
+  resized.convertTo(out, CV_8U, 255.0);
+  return out;
+}
+
+}  // namespace
+
+SamplePrediction predictSample(Stage& stage, const LoadedSample& sample, int size, bool extras) {
+  torch::NoGradGuard no_grad;
+  stage.model().eval();
+  std::vector<torch::Tensor> rgb, depth, gt;
+  appendTensors(resizeOnly(sample, size), rgb, depth, gt);
+  models::NetworkInput input;
+  input.rgb = rgb[0].unsqueeze(0);
+  if (!depth.empty()) input.depth = depth[0].unsqueeze(0);
+  const models::Prediction p = stage.predict(input);
+  SamplePrediction out;
+  out.saliency = toImage(saliencyProbability(p)[0], sample.original);
+  if (extras) {
+    const auto& sides = p.sides_combined.empty() ? p.sides : p.sides_combined;
+    for (std::size_t i = 0; i < sides.size(); ++i)
+      out.extras.emplace_back(fmt::format("side{}", i + 1), toImage(torch::sigmoid(sides[i])[0], sample.original));
+    if (p.foreground.defined()) out.extras.emplace_back("fg", toImage(torch::sigmoid(p.foreground)[0], sample.original));
+    if (p.background.defined()) out.extras.emplace_back("bg", toImage(torch::sigmoid(p.background)[0], sample.original));
+  }
+  return out;
+}
+
+core::DatasetMetrics validate(Stage& stage, const SampleSource& source, int size, std::size_t max_images) {
+  core::Evaluator evaluator;
+  for (std::size_t i = 0; i < std::min(max_images, source.size()); ++i) {
+    const LoadedSample s = source.load(i);
+    if (s.gt.empty()) continue;
+    cv::Mat gt = s.gt;
+    if (gt.size() != s.original) cv::resize(gt, gt, s.original, 0, 0, cv::INTER_LINEAR);
+    evaluator.add(s.name, predictSample(stage, s, size).saliency, gt);
+  }
+  return evaluator.result();
+}
+
+InferSummary runInference(const InferRequest& request, const core::JobContext& job) {
+  const RunPaths paths{request.run};
+  std::ifstream in(paths.config());
+  if (!in) throw core::FileError(paths.config(), "cannot open: not a training run folder");
+  nlohmann::json resolved;
+  try {
+    resolved = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw core::FileError(paths.config(), std::string("not valid JSON: ") + e.what());
+  }
+  const TrainConfig config = configFromResolved(resolved, paths.config().string());
+  const auto stage = makeStage(config);
+  InferSummary summary;
+  const RestoredCheckpoint restored = restoreNewestCheckpoint(request.run, stage->model(), nullptr);
+  summary.checkpoint = restored.file;
+
+  const auto roots = core::findDatasets(request.data);
+  if (roots.empty()) throw core::FileError(request.data, "no dataset folder (RGB/ and depth/) here or in its sub-folders");
+  const bool single = core::isDatasetFolder(request.data);
+  std::vector<std::pair<fs::path, std::shared_ptr<SampleSource>>> jobs;
+  std::size_t total = 0;
+  for (const auto& root : roots) {
+    auto source = std::make_shared<SampleSource>(core::openDataset(root), std::vector<std::size_t>{},
+                                                 config.data.depth, config.data.polarity, stage->needs().depth);
+    total += source->size();
+    jobs.emplace_back(single ? request.out : request.out / root.filename(), std::move(source));
+  }
+  std::size_t done = 0;
+  for (const auto& [folder, source] : jobs) {
+    fs::create_directories(folder);
+    if (request.sides) fs::create_directories(folder / "sides");
+    summary.folders.push_back(folder);
+    for (std::size_t i = 0; i < source->size(); ++i) {
+      job.throwIfCancelled();
+      const LoadedSample s = source->load(i);
+      const SamplePrediction p = predictSample(*stage, s, config.data.size, request.sides);
+      core::writeImageAtomic(folder / (s.name + ".png"), p.saliency);
+      for (const auto& [tag, image] : p.extras) core::writeImageAtomic(folder / "sides" / (s.name + "_" + tag + ".png"), image);
+      ++summary.images;
+      job.report("infer", ++done, total, s.name);
+    }
+  }
+  return summary;
+}
+
+}  // namespace rgbdsod::training

@@ -1,0 +1,61 @@
+#include "rgbdsod/training/run_folder.h"
+
+#include <chrono>
+#include <ctime>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "rgbdsod/core/atomic_write.h"
+#include "rgbdsod/core/errors.h"
+
+namespace rgbdsod::training {
+namespace fs = std::filesystem;
+
+LineWriter::LineWriter(const fs::path& file) : file_(file), out_(file, std::ios::app) {
+  if (!out_) throw core::FileError(file, "cannot open for writing");
+}
+
+void LineWriter::write(const std::string& line) {
+  std::lock_guard lock(mutex_);
+  out_ << line << '\n';
+  out_.flush();
+}
+
+void logLine(LineWriter& log, const std::string& message) {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  log.write(std::string(stamp).append(" ").append(message));
+  spdlog::info("{}", message);
+}
+
+std::vector<nlohmann::json> readMetrics(const fs::path& file) {
+  std::vector<nlohmann::json> lines;
+  std::ifstream in(file);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    try {
+      lines.push_back(nlohmann::json::parse(line));
+    } catch (const nlohmann::json::parse_error&) {
+      // A torn line from a killed run: dropped.
+    }
+  }
+  return lines;
+}
+
+void truncateMetricsAfter(const fs::path& file, std::int64_t step) {
+  if (!fs::exists(file)) return;
+  std::string kept;
+  for (const auto& j : readMetrics(file)) {
+    if (j.contains("step") && j["step"].is_number_integer() && j["step"].get<std::int64_t>() > step) continue;
+    kept.append(j.dump()).append("\n");
+  }
+  core::writeFileAtomic(file, kept);
+}
+
+}  // namespace rgbdsod::training

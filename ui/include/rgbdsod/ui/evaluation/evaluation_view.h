@@ -1,0 +1,127 @@
+#pragma once
+// The studio's Evaluation tab: prediction folders (one per method) against the open dataset's GT
+// folder, evaluated in EvaluationSession's worker with progress and Stop; the methods' curves with
+// a check box per method; a summary table (methods x metrics); a per-image table of one method,
+// worst first, whose rows open the sample in the viewer (sampleRequested); and export buttons.
+// The export functions take a path so that scripts and tests need no dialog.
+#include <memory>
+
+#include <QString>
+#include <QStringList>
+#include <QWidget>
+
+#include "rgbdsod/core/evaluator.h"
+
+class QComboBox;
+class QLabel;
+class QListView;
+class QProgressBar;
+class QPushButton;
+class QTableView;
+
+namespace rgbdsod::core {
+struct Dataset;
+}
+
+namespace rgbdsod::ui {
+
+class CurvesWidget;
+class EvaluationSession;
+class MethodCurvesModel;
+class PerImageSortModel;
+class PerImageTableModel;
+class SummaryTableModel;
+
+class EvaluationView : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit EvaluationView(QWidget* parent = nullptr);
+  ~EvaluationView() override;
+
+  // The open dataset: its GT folder becomes the evaluation's GT (nothing for an unlabeled one).
+  void setDataset(const std::shared_ptr<const core::Dataset>& dataset);
+  void setGtFolder(const QString& folder);
+  void addPredictionFolders(const QStringList& folders);
+  void evaluate();  // all methods
+  void stop();
+
+  // Opens the sample of the per-image table's row (a row of the sorted view).
+  void activateImageRow(int row);
+  // The method whose images the per-image table shows (index into the session's methods), and
+  // the metric it is sorted by (worst first).
+  void showImagesOf(int method);
+  int shownImagesMethod() const;
+  void sortImagesBy(core::Metric metric);
+  core::Metric imageSortMetric() const;
+
+  // Exports; false with lastError() set on failure. The summary by extension (.csv, .tex, .md,
+  // .txt: see writeSummaryTable), the per-image table as CSV.
+  bool exportSummaryTable(const QString& path);
+  bool exportImageTable(const QString& path);
+  bool exportFigure(const QString& path);  // .png, .pdf or .svg
+  QString lastError() const { return last_error_; }
+  QString statusText() const;
+  // An evaluation runs or the plot has a redraw pending (the screenshot mode waits for neither).
+  bool isBusy() const;
+
+  EvaluationSession* session() const { return session_; }
+  MethodCurvesModel* methodsModel() const { return methods_model_; }
+  QListView* methodList() const { return method_list_; }
+  CurvesWidget* curves() const { return curves_; }
+  SummaryTableModel* summaryModel() const { return summary_model_; }
+  QTableView* summaryView() const { return summary_view_; }
+  PerImageTableModel* imageModel() const { return image_model_; }
+  PerImageSortModel* imageProxy() const { return image_proxy_; }
+  QTableView* imageView() const { return image_view_; }
+  QProgressBar* progressBar() const { return progress_; }
+
+ signals:
+  void sampleRequested(const QString& name);
+
+ private:
+  QWidget* buildSidePanel();
+  QWidget* buildImagePanel();
+  void connectSession();
+  void chooseGtFolder();
+  void choosePredictionFolders();
+  void removeSelectedMethod();
+  void exportSummaryWithDialog();
+  void exportImagesWithDialog();
+  void exportFigureWithDialog();
+  void showGtFolder(const QString& folder);
+  void onMethodsChanged();
+  void onProgress(int method, int step, int steps, int done, int total);
+  void onFinished(bool stopped);
+  void refreshMethodCombo();
+  void fitSummaryHeight();
+  void updateButtons();
+  void setStatus(const QString& text, bool problem = false);
+  bool fail(const QString& message);
+
+  EvaluationSession* session_;
+  MethodCurvesModel* methods_model_;
+  SummaryTableModel* summary_model_;
+  PerImageTableModel* image_model_;
+  PerImageSortModel* image_proxy_;
+
+  QLabel* gt_label_ = nullptr;
+  QListView* method_list_ = nullptr;
+  QPushButton* remove_button_ = nullptr;
+  QPushButton* evaluate_button_ = nullptr;
+  QPushButton* stop_button_ = nullptr;
+  QProgressBar* progress_ = nullptr;
+  QLabel* status_ = nullptr;
+  QPushButton* export_summary_ = nullptr;
+  QPushButton* export_images_ = nullptr;
+  QPushButton* export_figure_ = nullptr;
+  CurvesWidget* curves_ = nullptr;
+  QTableView* summary_view_ = nullptr;
+  QTableView* image_view_ = nullptr;
+  QComboBox* image_method_combo_ = nullptr;
+  QComboBox* image_metric_combo_ = nullptr;
+  QString last_error_;
+  QStringList run_errors_;  // failures of the current run, shown together when it ends
+};
+
+}  // namespace rgbdsod::ui
