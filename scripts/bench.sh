@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Builds and runs the benchmarks under tests/bench (never part of ctest).
+# Builds and runs the benchmarks under tests/bench (never part of ctest). Each prints its machine.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${RGBDSOD_BUILD_DIR:-$here/build}
-bash "$here/scripts/build.sh" rgbdsod_bench_dataset
-"$build_dir/tests/bench/rgbdsod_bench_dataset" "$@"
+benches=(rgbdsod_bench_eval rgbdsod_bench_hha rgbdsod_bench_dataset)
+bash "$here/scripts/build.sh" "${benches[@]}"
+for b in "${benches[@]}"; do
+  echo "== $b"
+  "$build_dir/tests/bench/$b"
+done

@@ -57,22 +57,33 @@ void lowerEnvelopes(int rows, int cols, std::vector<std::int32_t>& sq_distance, 
       std::fill(dist, dist + cols, -1);
       continue;
     }
-    int l = 0;
-    Int dx = static_cast<Int>(-sites[0].x);
-    Int d1 = dx * dx + heights[0];
-    for (int x = 0; x < cols; ++x) {
-      dx = static_cast<Int>(x - sites[l].x);
-      d1 = dx * dx + heights[l];
-      while (l < top) {
-        const Int dx2 = static_cast<Int>(x - sites[l + 1].x);
-        const Int d2 = dx2 * dx2 + heights[l + 1];
-        if (d1 <= d2) break;  // the earlier (smaller column) site keeps a tie
-        d1 = d2;
-        ++l;
+    // The query, as ranges: site l+1 is strictly closer than site l exactly from column
+    // first = floor(num / den) + 1 on (num = x_b^2 - x_a^2 + h_b - h_a, den = 2 (x_b - x_a)). These
+    // starts do not decrease along the envelope, so the columns [start_l, start_l+1) take site l: the
+    // same choice as a monotone scan that moves on only to a strictly closer site, without its
+    // data-dependent branches (the fills vectorise).
+    int from = 0;
+    for (int l = 0; l <= top && from < cols; ++l) {
+      int to = cols;
+      if (l < top) {
+        const Int xa = sites[l].x;
+        const Int xb = sites[l + 1].x;
+        const Int num = xb * xb - xa * xa + heights[l + 1] - heights[l];
+        const Int den = 2 * (xb - xa);
+        Int q = num / den;
+        if (num % den != 0 && num < 0) --q;  // floor division
+        to = static_cast<int>(std::clamp<Int>(q + 1, from, cols));
       }
+      const Int xs = sites[l].x;
+      const Int h = heights[l];
+      const std::int32_t index = sites[l].row * cols + sites[l].x;
       // best[] of this row is overwritten here, after every site was copied out of it above.
-      best[x] = sites[l].row * cols + sites[l].x;
-      dist[x] = static_cast<std::int32_t>(d1);
+      for (int x = from; x < to; ++x) {
+        const Int dx = static_cast<Int>(x) - xs;
+        best[x] = index;
+        dist[x] = static_cast<std::int32_t>(dx * dx + h);
+      }
+      from = to;
     }
   }
 }

@@ -37,6 +37,11 @@ class DistanceWeight {
     const std::int64_t need = std::min<std::int64_t>(std::int64_t{rows} * rows + std::int64_t{cols} * cols + 1, kMaxCached);
     for (auto sq = static_cast<std::int64_t>(table_.size()); sq < need; ++sq) table_.push_back(compute(static_cast<std::int32_t>(sq)));
   }
+  // True when every squared distance of a rows x cols image is in the table (after reserve).
+  bool coversImage(int rows, int cols) const {
+    return std::int64_t{rows} * rows + std::int64_t{cols} * cols < static_cast<std::int64_t>(table_.size());
+  }
+  const double* data() const { return table_.data(); }
   double operator()(std::int32_t sq) const {
     return static_cast<std::size_t>(sq) < table_.size() ? table_[static_cast<std::size_t>(sq)] : compute(sq);
   }
@@ -122,13 +127,25 @@ double weightedFmeasureOf(const PreparedPair& p) {
       fg_sum += g[i] > 128 ? m : 0.0;
     }
   }
-  // Background: Ew = E * B, with B = 2 - exp(log(0.5) / 5 * Dst). Pixels whose value is 0 add nothing.
+  // Background: Ew = E * B, with B = 2 - exp(log(0.5) / 5 * Dst). Branch-free with four partial
+  // sums (the loop was a third of this metric's time): foreground pixels take value 0 from the
+  // table (and their distance is 0), so they add +0.0, as do pixels whose value is 0.
   buf.weight.reserve(rows, cols);
-  const int zero_value = p.value[p.vmin] == 0.0 ? p.vmin : -1;
+  std::array<double, 512> bg_value{};  // index (GT bit << 8) | raw value
+  for (int v = 0; v < 256; ++v) bg_value[v] = p.value[v];
   double fp = 0;
-  for (std::size_t i = 0; i < static_cast<std::size_t>(p.n); ++i) {
-    if (gv[i] > 128 || pv[i] == zero_value) continue;
-    fp += p.value[pv[i]] * buf.weight(sq[i]);
+  if (buf.weight.coversImage(rows, cols)) {
+    const double* w = buf.weight.data();
+    double acc[4] = {0, 0, 0, 0};
+    const std::size_t n = static_cast<std::size_t>(p.n);
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+      for (std::size_t j = 0; j < 4; ++j) acc[j] += bg_value[(gv[i + j] > 128 ? 256u : 0u) | pv[i + j]] * w[sq[i + j]];
+    for (; i < n; ++i) acc[0] += bg_value[(gv[i] > 128 ? 256u : 0u) | pv[i]] * w[sq[i]];
+    fp = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+  } else {
+    for (std::size_t i = 0; i < static_cast<std::size_t>(p.n); ++i)
+      if (gv[i] <= 128) fp += p.value[pv[i]] * buf.weight(sq[i]);
   }
   const double n_fg = static_cast<double>(p.n_fg);
   const double tp = n_fg - fg_sum;                // TPw = sum(GT) - sum(Ew(GT))
