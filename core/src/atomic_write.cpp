@@ -20,25 +20,23 @@ namespace {
 
 std::string errnoText() { return std::strerror(errno); }
 
-fs::path temporarySibling(const fs::path& dest) {
+}  // namespace
+
+fs::path temporarySiblingPath(const fs::path& dest) {
   static std::atomic<unsigned> counter{0};
-  // Hidden, in the same folder (rename is atomic only within one file system), unique per
-  // process and call so that concurrent writers never share a temporary.
-  // Built with append(): GCC 12 at -O3 reports a false -Wrestrict for `"." + std::string`.
+  // Unique per process and call so that concurrent writers never share a temporary.
   std::string name(".");
   name.append(dest.filename().string()).append(".tmp-").append(std::to_string(::getpid()));
   name.append("-").append(std::to_string(counter.fetch_add(1)));
   return dest.parent_path() / name;
 }
 
-}  // namespace
-
 void writeFileAtomic(const fs::path& dest, std::string_view bytes) {
   const fs::path folder = dest.parent_path().empty() ? fs::path(".") : dest.parent_path();
   std::error_code ec;
   if (!fs::is_directory(folder, ec)) throw FileError(dest, "cannot write: folder " + folder.string() + " does not exist");
 
-  const fs::path tmp = temporarySibling(dest.parent_path().empty() ? fs::path(".") / dest : dest);
+  const fs::path tmp = temporarySiblingPath(dest.parent_path().empty() ? fs::path(".") / dest : dest);
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) throw FileError(dest, "cannot write: " + errnoText());
 

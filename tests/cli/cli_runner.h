@@ -7,7 +7,7 @@
 namespace rgbdsod::test {
 
 struct CliResult {
-  int code = -1;    // exit status; -1 when it did not exit normally
+  int code = -1;    // exit status; 128 + N when killed by signal N (as a shell reports it)
   std::string out;  // stdout
   std::string err;  // stderr
 };

@@ -1,8 +1,5 @@
 // End-to-end tests of the rgbdsod command line: the real binary on real folders.
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -12,6 +9,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "cli_runner.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -19,38 +17,11 @@ using rgbdsod::test::TempDir;
 
 namespace {
 
-struct RunResult {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
+using RunResult = rgbdsod::test::CliResult;
+using rgbdsod::test::runCli;
+using rgbdsod::test::readFileText;
 
-std::string readFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += (c == '\'') ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-RunResult runCli(const std::string& args) {
-  TempDir scratch("rgbdsod-cli-err");
-  const fs::path err_file = scratch / "stderr.txt";
-  const std::string cmd = quote(RGBDSOD_CLI_PATH) + " " + args + " 2>" + quote(err_file.string());
-  RunResult r;
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> buf{};
-  std::size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  const int status = ::pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = readFile(err_file);
-  return r;
-}
+std::string quote(const std::string& s) { return rgbdsod::test::shellQuote(s); }
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
@@ -155,7 +126,7 @@ TEST(Cli, DatasetCheckWritesAJsonReport) {
   const RunResult r = runCli("--quiet dataset check --json " + quote(json_file.string()) + " " + quote((dir / "ds").string()));
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(r.out.empty()) << "quiet run printed: " << r.out;
-  const auto j = nlohmann::json::parse(readFile(json_file));
+  const auto j = nlohmann::json::parse(readFileText(json_file));
   EXPECT_EQ(j["samples"], 2);
   EXPECT_EQ(j["valid"], 2);
   EXPECT_EQ(j["polarity"]["detected"], "near-bright");
@@ -183,7 +154,7 @@ TEST(Cli, SynthRefusesANonEmptyFolderAndLeavesItAlone) {
   const RunResult r = runCli("synth --out " + quote((dir / "taken").string()) + " --count 4 --size 64x64");
   EXPECT_EQ(r.code, 2);
   EXPECT_TRUE(contains(r.err, (dir / "taken").string())) << r.err;
-  EXPECT_EQ(readFile(dir / "taken" / "keep.txt"), "precious");
+  EXPECT_EQ(readFileText(dir / "taken" / "keep.txt"), "precious");
   EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
 }
 

@@ -6,8 +6,6 @@
 #include <chrono>
 #include <thread>
 
-#include <array>
-#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -16,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "cli_runner.h"
 #include "test_support.h"
 #include "training_test_util.h"
 
@@ -24,31 +23,8 @@ using rgbdsod::test::TempDir;
 
 namespace {
 
-struct RunResult {
-  int status = -1;  // the shell's exit status (128 + signal for a killed command)
-  std::string out, err;
-};
-
-std::string readFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
-RunResult runCli(const std::string& args) {
-  TempDir scratch("rgbdsod-train-cli");
-  const fs::path err = scratch / "stderr.txt";
-  const std::string cmd = std::string("'") + RGBDSOD_CLI_PATH + "' " + args + " 2>'" + err.string() + "'";
-  RunResult r;
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> buf{};
-  std::size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  const int status = ::pclose(pipe);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
-  r.err = readFile(err);
-  return r;
-}
+using RunResult = rgbdsod::test::CliResult;
+using rgbdsod::test::runCli;
 
 std::string tinySets(int steps, int checkpoint_every) {
   std::string s;
@@ -81,13 +57,13 @@ TEST(TrainCli, TrainThenInferWritesPngsAtTheGtSize) {
   const auto run = tmp / "run";
   const RunResult t = runCli("-q train --stage teacher --data '" + (tmp / "data").string() + "' --out '" +
                              run.string() + "'" + tinySets(3, 2));
-  ASSERT_EQ(t.status, 0) << t.err;
+  ASSERT_EQ(t.code, 0) << t.err;
   EXPECT_TRUE(fs::exists(run / "checkpoints" / "step-000000003.pt"));
 
   const auto out = tmp / "pred";
   const RunResult i = runCli("-q infer --run '" + run.string() + "' --data '" + (tmp / "data" / "test").string() +
                              "' --out '" + out.string() + "' --sides");
-  ASSERT_EQ(i.status, 0) << i.err;
+  ASSERT_EQ(i.code, 0) << i.err;
   int pngs = 0;
   for (const auto& e : fs::directory_iterator(tmp / "data" / "test" / "GT")) {
     const auto pred = out / (e.path().stem().string() + ".png");
@@ -108,11 +84,11 @@ TEST(TrainCli, AKilledRunResumesAndItsLossCurveContinues) {
   const std::string base = "-q train --stage teacher --data '" + (tmp / "data").string() + "' --out '" + run.string() + "'";
   // SIGKILL after step 5: the checkpoint of step 4 survives, step 5 is in the metrics but not saved.
   const RunResult killed = runCli(base + tinySets(8, 4) + " --set debug.sigkill_at_step=5");
-  EXPECT_EQ(killed.status, 128 + 9) << killed.err;
+  EXPECT_EQ(killed.code, 128 + 9) << killed.err;
   EXPECT_EQ(loggedSteps(run), (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
 
   const RunResult resumed = runCli(base + " --resume");
-  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  ASSERT_EQ(resumed.code, 0) << resumed.err;
   EXPECT_EQ(loggedSteps(run), (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6, 7, 8}));
   EXPECT_TRUE(fs::exists(run / "checkpoints" / "step-000000008.pt"));
 }
@@ -122,11 +98,11 @@ TEST(TrainCli, BadSettingsFailWithTheKeyNamed) {
   rgbdsod::test::writeTinySynth(tmp / "data", 8, 48, 40);
   const RunResult r = runCli("-q train --stage teacher --data '" + (tmp / "data").string() + "' --out '" +
                              (tmp / "run").string() + "' --set data.batch_sise=2");
-  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("data.batch_sise"), std::string::npos) << r.err;
   const RunResult s = runCli("-q train --stage nope --data '" + (tmp / "data").string() + "' --out '" +
                              (tmp / "run").string() + "'");
-  EXPECT_EQ(s.status, 2);
+  EXPECT_EQ(s.code, 2);
   EXPECT_NE(s.err.find("unknown stage"), std::string::npos) << s.err;
 }
 

@@ -18,20 +18,13 @@
 #include <string>
 
 #include "curve_detail.h"
+#include "rgbdsod/core/atomic_write.h"
 #include "rgbdsod/core/errors.h"
 
 namespace fs = std::filesystem;
 
 namespace rgbdsod::figures {
 namespace {
-
-fs::path temporarySibling(const fs::path& dest) {
-  static std::atomic<unsigned> counter{0};
-  std::string name(".");
-  name.append(dest.filename().string()).append(".tmp-").append(std::to_string(::getpid()));
-  name.append("-").append(std::to_string(counter.fetch_add(1)));
-  return dest.parent_path() / name;
-}
 
 bool writeSvg(QCustomPlot& plot, const QString& file, int w, int h, double dpi, const std::string& title) {
   QSvgGenerator svg;
@@ -78,7 +71,7 @@ void saveCurveFigure(const fs::path& file, CurveKind kind, const std::vector<Met
   const int h = detail::heightPt(style);
   detail::drawCurvesScaled(plot, kind, methods, style, 72.0 / dpi, QSizeF(w, h));
 
-  const fs::path tmp = temporarySibling(folder / file.filename());
+  const fs::path tmp = core::temporarySiblingPath(folder / file.filename());
   const QString tmp_name = QString::fromStdString(tmp.string());
   bool ok = false;
   if (ext == ".png") {

@@ -12,6 +12,10 @@ namespace rgbdsod::core {
 // Throws FileError naming the destination when the folder is missing or not writable.
 void writeFileAtomic(const std::filesystem::path& dest, std::string_view bytes);
 
+// A unique hidden path beside dest (same folder, so a rename onto dest is atomic), for writers
+// that must produce the file themselves (e.g. a plotting library) before renaming it into place.
+std::filesystem::path temporarySiblingPath(const std::filesystem::path& dest);
+
 // Encodes by the destination's extension (.png, .jpg, .bmp, ...) and writes atomically.
 void writeImageAtomic(const std::filesystem::path& dest, const cv::Mat& image);
 
