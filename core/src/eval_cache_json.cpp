@@ -18,22 +18,8 @@ constexpr int kFormatVersion = 1;
 
 double number(const json& v) { return v.is_null() ? std::numeric_limits<double>::quiet_NaN() : v.get<double>(); }
 
-double& field(DatasetMetrics& d, Metric m) {
-  switch (m) {
-    case Metric::Mae: return d.mae;
-    case Metric::Smeasure: return d.smeasure;
-    case Metric::WeightedFmeasure: return d.weighted_fmeasure;
-    case Metric::AdaptiveFmeasure: return d.adaptive_fmeasure;
-    case Metric::MeanFmeasure: return d.mean_fmeasure;
-    case Metric::MaxFmeasure: return d.max_fmeasure;
-    case Metric::AdaptiveEmeasure: return d.adaptive_emeasure;
-    case Metric::MeanEmeasure: return d.mean_emeasure;
-    case Metric::MaxEmeasure: return d.max_emeasure;
-  }
-  throw std::logic_error("unknown metric");
-}
 
-double& field(ImageScores& s, Metric m) {
+double& metricField(ImageScores& s, Metric m) {
   switch (m) {
     case Metric::Mae: return s.mae;
     case Metric::Smeasure: return s.smeasure;
@@ -89,7 +75,7 @@ FolderEvaluation fromCacheJson(const std::string& text, const fs::path& gt_dir, 
   out.method = e.at("method").get<std::string>();
   const json& m = e.at("metrics");
   out.metrics.images = m.at("images").get<std::size_t>();
-  for (Metric metric : allMetrics()) field(out.metrics, metric) = number(m.at(metricKey(metric)));
+  for (Metric metric : allMetrics()) metricField(out.metrics, metric) = number(m.at(metricKey(metric)));
   const json& c = m.at("curves");
   readCurve(c.at("precision"), out.metrics.curves.precision);
   readCurve(c.at("recall"), out.metrics.curves.recall);
@@ -103,7 +89,7 @@ FolderEvaluation fromCacheJson(const std::string& text, const fs::path& gt_dir, 
     r.pred_width = i.at("pred_size").at(0).get<int>();
     r.pred_height = i.at("pred_size").at(1).get<int>();
     r.resized = i.at("resized").get<bool>();
-    for (Metric metric : allMetrics()) field(r.scores, metric) = number(i.at(metricKey(metric)));
+    for (Metric metric : allMetrics()) metricField(r.scores, metric) = number(i.at(metricKey(metric)));
     out.images.push_back(std::move(r));
   }
   if (out.images.size() != out.metrics.images) throw std::runtime_error("image count does not match the records");

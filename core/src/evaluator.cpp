@@ -78,7 +78,7 @@ double metricValue(const ImageScores& s, Metric m) {
   return kNaN;
 }
 
-double metricValue(const DatasetMetrics& d, Metric m) {
+double& metricField(DatasetMetrics& d, Metric m) {
   switch (m) {
     case Metric::Mae: return d.mae;
     case Metric::Smeasure: return d.smeasure;
@@ -90,7 +90,11 @@ double metricValue(const DatasetMetrics& d, Metric m) {
     case Metric::MeanEmeasure: return d.mean_emeasure;
     case Metric::MaxEmeasure: return d.max_emeasure;
   }
-  return kNaN;
+  throw std::logic_error("unknown metric");
+}
+
+double metricValue(const DatasetMetrics& d, Metric m) {
+  return metricField(const_cast<DatasetMetrics&>(d), m);  // read only: the field is not modified
 }
 
 void Evaluator::add(ImageRecord record, const ImageCurves& curves) {

@@ -49,6 +49,8 @@ struct DatasetMetrics {
   ImageCurves curves;  // image-averaged; index = threshold t (see Curve)
 };
 double metricValue(const DatasetMetrics& d, Metric m);
+// The field that holds metric m (for readers that fill a DatasetMetrics, e.g. the result cache).
+double& metricField(DatasetMetrics& d, Metric m);
 
 // One evaluated image, kept for per-image tables (worst first) and for opening the sample.
 struct ImageRecord {
