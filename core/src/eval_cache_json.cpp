@@ -19,21 +19,6 @@ constexpr int kFormatVersion = 1;
 double number(const json& v) { return v.is_null() ? std::numeric_limits<double>::quiet_NaN() : v.get<double>(); }
 
 
-double& metricField(ImageScores& s, Metric m) {
-  switch (m) {
-    case Metric::Mae: return s.mae;
-    case Metric::Smeasure: return s.smeasure;
-    case Metric::WeightedFmeasure: return s.weighted_fmeasure;
-    case Metric::AdaptiveFmeasure: return s.adaptive_fmeasure;
-    case Metric::MeanFmeasure: return s.mean_fmeasure;
-    case Metric::MaxFmeasure: return s.max_fmeasure;
-    case Metric::AdaptiveEmeasure: return s.adaptive_emeasure;
-    case Metric::MeanEmeasure: return s.mean_emeasure;
-    case Metric::MaxEmeasure: return s.max_emeasure;
-  }
-  throw std::logic_error("unknown metric");
-}
-
 void readCurve(const json& a, Curve& c) {
   if (!a.is_array() || a.size() != c.size()) throw std::runtime_error("a curve does not have 256 values");
   for (std::size_t t = 0; t < c.size(); ++t) c[t] = number(a[t]);

@@ -63,7 +63,7 @@ const char* metricLabel(Metric m) {
 
 bool lowerIsBetter(Metric m) { return m == Metric::Mae; }
 
-double metricValue(const ImageScores& s, Metric m) {
+double& metricField(ImageScores& s, Metric m) {
   switch (m) {
     case Metric::Mae: return s.mae;
     case Metric::Smeasure: return s.smeasure;
@@ -75,7 +75,11 @@ double metricValue(const ImageScores& s, Metric m) {
     case Metric::MeanEmeasure: return s.mean_emeasure;
     case Metric::MaxEmeasure: return s.max_emeasure;
   }
-  return kNaN;
+  throw std::logic_error("unknown metric");
+}
+
+double metricValue(const ImageScores& s, Metric m) {
+  return metricField(const_cast<ImageScores&>(s), m);  // read only: the field is not modified
 }
 
 double& metricField(DatasetMetrics& d, Metric m) {

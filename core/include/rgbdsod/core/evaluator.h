@@ -31,6 +31,7 @@ const char* metricKey(Metric m);          // "mae", "sm", "wfm", "adp_fm", "mean
 const char* metricLabel(Metric m);        // "MAE", "S-measure", "weighted F", "adaptive F", ...
 bool lowerIsBetter(Metric m);             // true for MAE only
 double metricValue(const ImageScores& s, Metric m);
+double& metricField(ImageScores& s, Metric m);  // the field that holds m (readers fill it)
 
 // The result over a set of images. Scalars are means over images (NaN for no image, and NaN when an
 // image's value is NaN, as the reference); max-F / mean-F (max-E / mean-E) are the maximum / mean of
