@@ -1,6 +1,8 @@
 #pragma once
 // Sub-commands of the rgbdsod CLI. Each registers its options on the parent app and returns
 // the exit code through the shared CommandResult when it runs.
+#include <string>
+
 #include <CLI/CLI.hpp>
 
 namespace rgbdsod::cli {
@@ -24,5 +26,9 @@ void addEvalCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code)
 void addPlotCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code);
 void addTrainCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code);
 void addInferCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code);
+void addRuntimeCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code);
+
+// The engine's version text: LibTorch version, device, threads (loads LibTorch).
+std::string runtimeText();
 
 }  // namespace rgbdsod::cli

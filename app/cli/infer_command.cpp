@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "helper_commands.h"
 #include "interrupt.h"
 #include "progress_bar.h"
 #include "rgbdsod/training/inference.h"
@@ -13,7 +14,7 @@ namespace rgbdsod::cli {
 
 void addInferCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code) {
   auto req = std::make_shared<training::InferRequest>();
-  CLI::App* cmd = app.add_subcommand("infer", "Predict saliency maps with a trained run");
+  CLI::App* cmd = app.add_subcommand("infer", helperSummary("infer"));
   cmd->add_option("--run,-r", req->run, "Run folder written by rgbdsod train")->required();
   cmd->add_option("--data,-d", req->data, "Dataset folder, or a folder of datasets (one output folder each)")->required();
   cmd->add_option("--out,-o", req->out, "Output folder for <name>.png predictions")->required();

@@ -1,74 +1,57 @@
-// rgbdsod: the headless command line over the engine (datasets, synthetic data; training,
-// inference and evaluation as they land).
+// rgbdsod: the command line's front end. It runs the torch-free commands itself (datasets,
+// synthetic data, label noise, HHA, evaluation) and execs a helper for the others (training and
+// inference in rgbdsod-engine, figures in rgbdsod-plot; helper_commands.h), so a script that
+// calls `rgbdsod eval` hundreds of times never loads LibTorch or Qt.
+#include <algorithm>
 #include <cstdio>
-#include <exception>
 #include <string>
+#include <vector>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
+#include "cli_app.h"
 #include "commands.h"
-#include "rgbdsod/core/errors.h"
-#include "rgbdsod/core/logging.h"
+#include "helper_commands.h"
+#include "rgbdsod/core/spelling.h"
 #include "rgbdsod/core/version.h"
-#include "rgbdsod/models/runtime.h"
-#ifdef RGBDSOD_HAVE_CUDA_PROBE
-#include "rgbdsod/models/cuda_probe.h"
-#endif
 
 namespace {
 
 std::string versionText() {
-  const auto rt = rgbdsod::models::runtimeInfo();
-  std::string text = fmt::format("rgbdsod {}\nLibTorch {} ({}), {} intra-op threads", rgbdsod::kVersion,
-                                 rt.torch_version,
-                                 rt.cuda_available ? fmt::format("CUDA, {} devices", rt.cuda_devices) : std::string("CPU"),
-                                 rt.intra_op_threads);
-#ifdef RGBDSOD_HAVE_CUDA_PROBE
-  const auto probe = rgbdsod::models::probeCuda();
-  text += fmt::format("\nbuilt with CUDA kernels; CUDA runtime: {} device(s), {}", probe.devices, probe.status);
-#endif
-  return text;
+  return fmt::format("rgbdsod {}\nLibTorch {} in rgbdsod-engine (train, infer); `rgbdsod runtime` shows its devices and threads",
+                     rgbdsod::kVersion, RGBDSOD_TORCH_VERSION);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace rgbdsod;
-  models::initRuntime();  // Debian's LibTorch starts with one thread: use every core
+  const std::string word = cli::commandWord(argc, argv);
+  for (const cli::HelperCommand& c : cli::helperCommands())
+    if (c.name == word) return cli::execHelper(c.helper, argc, argv);
 
-  CLI::App app{"rgbdsod: RGB-D salient object detection workbench"};
+  cli::CliFrame frame;
+  CLI::App& app = frame.app;
   app.set_version_flag("--version", versionText);
-  app.require_subcommand(1);
-  cli::GlobalOptions globals;
-  app.add_flag("-v,--verbose", globals.verbosity, "More log output (-vv for trace)");
-  app.add_flag("-q,--quiet", globals.quiet, "Errors only, no progress bar");
+  cli::addSynthCommand(app, frame.globals, frame.exit_code);
+  cli::addNoiseCommand(app, frame.globals, frame.exit_code);
+  cli::addDatasetCommand(app, frame.globals, frame.exit_code);
+  cli::addHhaCommand(app, frame.globals, frame.exit_code);
+  cli::addEvalCommand(app, frame.globals, frame.exit_code);
+#ifndef RGBDSOD_HAVE_PLOT
+  cli::addPlotCommand(app, frame.globals, frame.exit_code);  // says that this build has no Qt
+#endif
+  cli::addHelperCommands(app);
 
-  int exit_code = cli::kExitOk;
-  cli::addSynthCommand(app, globals, exit_code);
-  cli::addNoiseCommand(app, globals, exit_code);
-  cli::addDatasetCommand(app, globals, exit_code);
-  cli::addHhaCommand(app, globals, exit_code);
-  cli::addEvalCommand(app, globals, exit_code);
-  cli::addPlotCommand(app, globals, exit_code);
-  cli::addTrainCommand(app, globals, exit_code);
-  cli::addInferCommand(app, globals, exit_code);
-
-  // Logging must be set up before sub-command callbacks run, i.e. during parsing.
-  app.parse_complete_callback([&] { core::setupLogging(globals.quiet ? -1 : globals.verbosity); });
-
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : cli::kExitFailure;
-  } catch (const core::Cancelled&) {
-    spdlog::error("cancelled");
-    return cli::kExitFailure;
-  } catch (const std::exception& e) {
-    spdlog::error("{}", e.what());
-    return cli::kExitFailure;
+  if (!word.empty()) {
+    std::vector<std::string> names;
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) names.push_back(sub->get_name());
+    if (std::find(names.begin(), names.end(), word) == names.end()) {
+      std::fprintf(stderr, "%s",
+                   fmt::format("rgbdsod: '{}' is not a command{}; see rgbdsod --help\n", word,
+                               core::didYouMean(word, names)).c_str());
+      return cli::kExitFailure;
+    }
   }
-  return exit_code;
+  return frame.run(argc, argv);
 }

@@ -8,6 +8,7 @@ namespace rgbdsod::cli {
 void addPlotCommand(CLI::App& app, const GlobalOptions& /*globals*/, int& exit_code) {
   CLI::App* cmd = app.add_subcommand("plot", "Draw curve figures (unavailable: this rgbdsod was built without Qt)");
   cmd->allow_extras();
+  cmd->fallthrough(false);  // its arguments stay here instead of reaching the global flags
   cmd->callback([&exit_code] {
     exit_code = kExitFailure;
     throw core::Error(

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "commands.h"
+#include "helper_commands.h"
 #include "interrupt.h"
 #include "progress_bar.h"
 #include "rgbdsod/training/config.h"
@@ -20,7 +21,7 @@ void addTrainCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code
   auto req = std::make_shared<training::TrainRequest>();
   auto config_file = std::make_shared<std::string>();
   auto recipe = std::make_shared<std::string>();
-  CLI::App* cmd = app.add_subcommand("train", "Train a stage or a recipe into a run folder (Ctrl-C: checkpoint and stop)");
+  CLI::App* cmd = app.add_subcommand("train", helperSummary("train"));
   std::string stages, recipes;
   for (const auto& n : training::stageNames()) stages += (stages.empty() ? "" : ", ") + n;
   for (const auto& r : training::recipes()) recipes += (recipes.empty() ? "" : ", ") + r.name;

@@ -27,11 +27,14 @@ std::string shellQuote(const std::string& s) {
 std::string shellQuote(const fs::path& p) { return shellQuote(p.string()); }
 
 CliResult runCli(const std::string& args, const std::string& env) {
+  return runCommand(shellQuote(std::string(RGBDSOD_CLI_PATH)) + " " + args, env);
+}
+
+CliResult runCommand(const std::string& command, const std::string& env) {
   TempDir scratch("rgbdsod-cli-err");
   const fs::path err_file = scratch / "stderr.txt";
   // stderr goes to a file: reading two pipes from popen would need threads.
-  const std::string cmd = (env.empty() ? "" : env + " ") + shellQuote(std::string(RGBDSOD_CLI_PATH)) + " " + args +
-                          " 2>" + shellQuote(err_file);
+  const std::string cmd = (env.empty() ? "" : env + " ") + command + " 2>" + shellQuote(err_file);
   CliResult r;
   FILE* pipe = ::popen(cmd.c_str(), "r");
   if (!pipe) return r;

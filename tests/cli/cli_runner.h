@@ -15,6 +15,8 @@ struct CliResult {
 // `args` is appended to the binary's path as shell words (quote paths with shellQuote); `env` is
 // prepended as assignments ("XDG_CACHE_HOME=/tmp/x").
 CliResult runCli(const std::string& args, const std::string& env = {});
+// Any shell command line (already quoted), captured the same way.
+CliResult runCommand(const std::string& command, const std::string& env = {});
 
 std::string shellQuote(const std::string& s);
 std::string shellQuote(const std::filesystem::path& p);

@@ -61,6 +61,71 @@ TEST(Cli, HelpListsTheCommands) {
 TEST(Cli, UnknownCommandFailsWithUsageError) {
   const RunResult r = runCli("frobnicate");
   EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "'frobnicate' is not a command")) << r.err;
+  EXPECT_FALSE(contains(r.err, "did you mean")) << r.err;
+}
+
+TEST(Cli, MisspeltCommandGetsTheNearestSuggested) {
+  const RunResult r = runCli("-q evl --gt a --pred b");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "did you mean 'eval'?")) << r.err;
+  const RunResult t = runCli("trian --stage teacher");
+  EXPECT_TRUE(contains(t.err, "did you mean 'train'?")) << t.err;
+}
+
+TEST(Cli, HelpListsTheEngineCommandsBesideTheOthers) {
+  const RunResult r = runCli("--help");
+  for (const char* c : {"synth", "noise", "dataset", "hha", "eval", "plot", "train", "infer", "runtime"})
+    EXPECT_TRUE(contains(r.out, std::string("\n  ") + c + " ")) << c << "\n" << r.out;
+}
+
+// The front end must not load LibTorch (~0.4 s) or Qt: every torch-free command pays for it otherwise.
+TEST(Cli, TorchFreeCommandsNeverLoadLibTorchOrQt) {
+  TempDir dir;
+  writeSample(dir / "ds", "a");
+  const RunResult r = runCli("dataset check " + quote((dir / "ds").string()), "LD_DEBUG=libs");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.err, "libopencv_core")) << "LD_DEBUG gave no library trace";
+  EXPECT_FALSE(contains(r.err, "libtorch")) << "the front end loaded LibTorch";
+  EXPECT_FALSE(contains(r.err, "libQt")) << "the front end loaded Qt";
+}
+
+TEST(Cli, TrainAndInferRunInTheEngineWithTheirOwnHelp) {
+  const RunResult train = runCli("train --help");
+  EXPECT_EQ(train.code, 0) << train.err;
+  EXPECT_TRUE(contains(train.out, "Usage: rgbdsod train")) << train.out;
+  EXPECT_TRUE(contains(train.out, "--recipe")) << train.out;
+  const RunResult infer = runCli("-q infer --help");
+  EXPECT_TRUE(contains(infer.out, "--depth-as-rgb")) << infer.out;
+  const RunResult rt = runCli("runtime");
+  EXPECT_EQ(rt.code, 0) << rt.err;
+  EXPECT_TRUE(contains(rt.out, "intra-op threads")) << rt.out;
+}
+
+TEST(Cli, AMissingEngineIsNamedWithTheFoldersSearched) {
+  TempDir dir;
+  fs::copy_file(RGBDSOD_CLI_PATH, dir / "rgbdsod");
+  const RunResult r = rgbdsod::test::runCommand(quote((dir / "rgbdsod").string()) + " train --help");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "rgbdsod-engine")) << r.err;
+  EXPECT_TRUE(contains(r.err, "missing")) << r.err;
+  EXPECT_TRUE(contains(r.err, (dir.path().parent_path() / "libexec" / "rgbdsod").string())) << r.err;
+  // The torch-free commands of that lone front end still work.
+  EXPECT_EQ(rgbdsod::test::runCommand(quote((dir / "rgbdsod").string()) + " --version").code, 0);
+}
+
+TEST(Cli, GlobalFlagsWorkAfterTheCommandToo) {
+  TempDir dir;
+  const std::string args = "synth --count 2 --size 32x32 --out ";
+  const RunResult loud = runCli(args + quote((dir / "a").string()));
+  ASSERT_EQ(loud.code, 0) << loud.err;
+  EXPECT_TRUE(contains(loud.out, "wrote")) << loud.out;
+  const RunResult quiet = runCli(args + quote((dir / "b").string()) + " -q");
+  ASSERT_EQ(quiet.code, 0) << quiet.err;
+  EXPECT_EQ(quiet.out, "");
+  EXPECT_TRUE(fs::exists(dir / "b"));
+  const RunResult verbose = runCli("dataset check " + quote((dir / "a" / "train").string()) + " -vv");
+  EXPECT_NE(verbose.code, 2) << verbose.err;
 }
 
 TEST(Cli, DatasetCheckOnRealTripletsReportsSevenValidPairsAndNearBright) {

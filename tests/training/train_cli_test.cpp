@@ -104,6 +104,11 @@ TEST(TrainCli, BadSettingsFailWithTheKeyNamed) {
                              (tmp / "run").string() + "'");
   EXPECT_EQ(s.code, 2);
   EXPECT_NE(s.err.find("unknown stage"), std::string::npos) << s.err;
+  // Near misses name the intended stage and key.
+  const RunResult typo = runCli("-q train --stage teachr --data '" + (tmp / "data").string() + "' --out '" +
+                                (tmp / "run").string() + "'");
+  EXPECT_NE(typo.err.find("did you mean 'teacher'?"), std::string::npos) << typo.err;
+  EXPECT_NE(r.err.find("did you mean 'data.batch_size'?"), std::string::npos) << r.err;
 }
 
 TEST(TrainCli, RecipeRunsItsStagesAndResumesAsARecipe) {
@@ -118,6 +123,7 @@ TEST(TrainCli, RecipeRunsItsStagesAndResumesAsARecipe) {
   const RunResult unknown = runCli(base + " --recipe learn-select-fool");
   EXPECT_EQ(unknown.code, 2);
   EXPECT_NE(unknown.err.find("learn-select-fuse"), std::string::npos) << unknown.err;
+  EXPECT_NE(unknown.err.find("did you mean 'learn-select-fuse'?"), std::string::npos) << unknown.err;
 
   const RunResult ok = runCli(base + " --recipe supervision-transfer" + tinySets(2, 100) + " --set transfer.model.tap=conv4");
   ASSERT_EQ(ok.code, 0) << ok.err;
@@ -128,6 +134,9 @@ TEST(TrainCli, RecipeRunsItsStagesAndResumesAsARecipe) {
                                  (tmp / "run").string() + "'");
   EXPECT_EQ(again.code, 0) << again.err;
   EXPECT_NE(again.out.find("already finished"), std::string::npos) << again.out;
+  // The checkpoint printed is the real file of the last step.
+  const std::string last = (tmp / "run" / "2-transfer" / "checkpoints" / "step-000000002.pt").string();
+  EXPECT_NE(again.out.find("checkpoint " + last), std::string::npos) << again.out;
 }
 
 TEST(TrainCli, CtrlCWritesACheckpointAndStopsCleanly) {

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "rgbdsod/core/depth.h"
+#include "rgbdsod/core/spelling.h"
 
 namespace rgbdsod::training {
 
@@ -51,7 +52,11 @@ void overlay(json& dst, const json& src, const std::string& prefix, const std::s
              std::map<std::string, std::string>& origins) {
   for (const auto& [k, v] : src.items()) {
     const std::string key = prefix.empty() ? k : prefix + "." + k;
-    if (!dst.contains(k)) throw ConfigError(key, origin, "unknown key");
+    if (!dst.contains(k)) {
+      std::vector<std::string> known;
+      for (const auto& [name, value] : dst.items()) known.push_back(prefix.empty() ? name : prefix + "." + name);
+      throw ConfigError(key, origin, "unknown key" + core::didYouMean(key, known));
+    }
     json& d = dst[k];
     if (d.is_object()) {
       if (!v.is_object()) throw ConfigError(key, origin, "expected an object, got " + typeName(v));
@@ -244,7 +249,8 @@ json stageDefaults(const std::string& stage) {
   } else {
     std::string known;
     for (const auto& n : stageNames()) known += (known.empty() ? "" : ", ") + n;
-    throw ConfigError("stage", "--stage", "unknown stage '" + stage + "' (known: " + known + ")");
+    throw ConfigError("stage", "--stage",
+                      "unknown stage '" + stage + "'" + core::didYouMean(stage, stageNames()) + " (known: " + known + ")");
   }
   return d;
 }

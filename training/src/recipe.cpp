@@ -7,6 +7,7 @@
 
 #include "rgbdsod/core/atomic_write.h"
 #include "rgbdsod/core/errors.h"
+#include "rgbdsod/core/spelling.h"
 #include "rgbdsod/training/checkpoint_files.h"
 #include "rgbdsod/training/config.h"
 #include "rgbdsod/training/run_folder.h"
@@ -39,11 +40,14 @@ const std::vector<Recipe>& recipes() {
 
 const Recipe& findRecipe(const std::string& name) {
   std::string known;
+  std::vector<std::string> names;
   for (const auto& r : recipes()) {
     if (r.name == name) return r;
     known += (known.empty() ? "" : ", ") + r.name;
+    names.push_back(r.name);
   }
-  throw ConfigError("recipe", "--recipe", "unknown recipe '" + name + "' (known: " + known + ")");
+  throw ConfigError("recipe", "--recipe",
+                    "unknown recipe '" + name + "'" + core::didYouMean(name, names) + " (known: " + known + ")");
 }
 
 TrainResult summaryResult(const RecipeResult& result) {
@@ -131,6 +135,7 @@ RecipeResult runRecipe(const RecipeRequest& request, const TrainProgressFn& prog
         skipped.outcome = TrainOutcome::Finished;
         skipped.step = done;
         skipped.message = "already finished";
+        skipped.checkpoint = checkpoints.front();
         result.steps.emplace_back(label, skipped);
         continue;
       }
