@@ -51,7 +51,7 @@ int runEval(const EvalCommandOptions& opts, const GlobalOptions& globals) {
   const EvalRun run = runEvaluations(jobs, opts.inputs, globals);
   std::vector<core::NamedCurves> curves;
   for (const core::LabeledEvaluation& r : run.results) {
-    table.set(r.method, r.dataset, r.evaluation.metrics);
+    table.set(r.method, r.dataset, r.evaluation.metrics, r.evaluation.gtImageCount());  // partial rows marked
     curves.push_back({r.method, r.dataset, r.evaluation.metrics.curves});
   }
   if (!globals.quiet) std::printf("%s", core::renderText(table, format).c_str());
@@ -60,7 +60,9 @@ int runEval(const EvalCommandOptions& opts, const GlobalOptions& globals) {
   writeOutput(opts.markdown_out, core::renderMarkdown(table, format), "Markdown table");
   writeOutput(opts.latex_out, core::renderLatex(table, format), "LaTeX table");
   writeOutput(opts.curves_out, core::curvesToCsv(curves), "curves");
-  if (run.incomplete) spdlog::warn("some GT images have no prediction: their datasets' numbers are over fewer images");
+  if (run.incomplete)
+    spdlog::warn("some GT images have no prediction: their datasets' numbers are over fewer images (marked \u2020 "
+                 "in the tables, gt_images in CSV and JSON)");
   return run.incomplete ? kExitFindings : kExitOk;
 }
 

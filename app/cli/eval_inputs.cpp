@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <optional>
 #include <set>
 
@@ -11,8 +12,10 @@
 
 #include "interrupt.h"
 #include "progress_bar.h"
+#include "rgbdsod/core/dataset.h"
 #include "rgbdsod/core/errors.h"
 #include "rgbdsod/core/eval_cache.h"
+#include "rgbdsod/core/image_io.h"
 
 namespace fs = std::filesystem;
 
@@ -34,19 +37,157 @@ std::string lastName(const fs::path& p) {
   return n.filename().string();
 }
 
+// "R/A/DUT/" -> "A". The trailing separator is dropped first: the parent of ".../DUT/" is ".../DUT".
+std::string parentName(const fs::path& p) {
+  fs::path n = fs::weakly_canonical(p);
+  if (n.filename().empty()) n = n.parent_path();
+  return lastName(n.parent_path());
+}
+
 // A GT folder named GT/masks/... is a dataset's mask folder: the dataset is its parent.
 std::string datasetNameOf(const fs::path& gt) {
   static const std::set<std::string> mask_names{"gt", "gts", "mask", "masks", "groundtruth", "ground_truth", "label", "labels"};
   const std::string name = lastName(gt);
   if (mask_names.count(lower(name)) == 0) return name;
-  return lastName(fs::weakly_canonical(gt).parent_path());
+  return parentName(gt);
 }
 
-// The toolboxes' layout <method>/<dataset>/: a folder named like the dataset takes its parent's name.
-std::string methodNameOf(const fs::path& pred, const std::string& dataset) {
-  const std::string name = lastName(pred);
-  if (name != dataset) return name;
-  return lastName(fs::weakly_canonical(pred).parent_path());
+// Default method names of --pred folders. The toolboxes' layout <method>/<dataset>/ names the
+// method by the parent: a folder named like the dataset (--dataset, or the GT folder's dataset, any
+// case), or like another --pred folder (R/A/test, R/B/test), takes its parent's name.
+std::vector<std::string> methodNamesOf(const std::vector<std::string>& preds, const std::vector<std::string>& datasets) {
+  std::vector<std::string> names;
+  std::map<std::string, std::size_t> uses;
+  for (const std::string& p : preds) ++uses[lastName(p)];
+  for (const std::string& p : preds) {
+    const std::string name = lastName(p);
+    const bool like_dataset = std::any_of(datasets.begin(), datasets.end(), [&](const std::string& d) { return lower(d) == lower(name); });
+    const std::string parent = like_dataset || uses[name] > 1 ? parentName(p) : std::string();
+    names.push_back(parent.empty() ? name : parent);
+  }
+  return names;
+}
+
+// ---- published folders: a prefix or suffix on every prediction name ----
+
+bool isSeparator(char c) { return c == '_' || c == '-' || c == ' '; }  // as stripOne in core
+
+struct NameSets {
+  std::set<std::string> gt;             // pairing names of the GT images
+  std::vector<fs::path> preds;          // the prediction images
+  std::vector<std::string> pred_stems;
+};
+
+NameSets namesOf(const EvalJob& job) {
+  NameSets n;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(job.gt_dir, ec))
+    if (e.is_regular_file(ec) && core::hasImageExtension(e.path())) n.gt.insert(core::pairingName(e.path(), core::Modality::Gt));
+  for (const auto& e : fs::directory_iterator(job.pred_dir, ec))
+    if (e.is_regular_file(ec) && core::hasImageExtension(e.path())) {
+      n.preds.push_back(e.path());
+      n.pred_stems.push_back(e.path().stem().string());
+    }
+  return n;  // unreadable folders: evaluateFolders reports them naming the folder
+}
+
+// How many GT images some prediction pairs with under `options` (as evaluateFolders pairs them).
+std::size_t pairedCount(const NameSets& n, const core::EvalOptions& options) {
+  std::set<std::string> paired;
+  for (const fs::path& f : n.preds)
+    for (const std::string& c : core::predictionNameCandidates(f, options))
+      if (n.gt.count(c) != 0) {
+        paired.insert(c);
+        break;
+      }
+  return paired.size();
+}
+
+// The longest prefix (from_end: suffix) that every stem shares, shorter than the shortest stem:
+// stripping it never leaves an empty name.
+std::string commonAffix(const std::vector<std::string>& stems, bool from_end) {
+  if (stems.empty()) return {};
+  std::size_t len = stems.front().size();
+  for (const std::string& s : stems) len = std::min(len, s.size());
+  if (len > 0) --len;  // never the whole name
+  auto at = [from_end](const std::string& s, std::size_t i) { return from_end ? s[s.size() - 1 - i] : s[i]; };
+  std::size_t k = 0;
+  while (k < len && std::all_of(stems.begin(), stems.end(), [&](const std::string& s) { return at(s, k) == at(stems.front(), k); }))
+    ++k;
+  const std::string& f = stems.front();
+  return from_end ? f.substr(f.size() - k) : f.substr(0, k);
+}
+
+struct AffixChoice {
+  std::string prefix;
+  std::string suffix;
+  std::size_t before = 0;  // GT images paired without them
+  std::size_t after = 0;
+};
+
+// Picks the suffix, then the prefix, of the shared affixes that pairs the most GT images (the longest
+// on ties). Suffixes are stripped as pred_suffixes are (after a separator, separator included), so
+// only those starting with a separator are tried; prefixes are stripped literally. Kept only when it
+// pairs more than half of the prediction files that did not pair before: a shared "1_" of a few
+// digit names must not re-pair a folder that mostly pairs already.
+AffixChoice detectAffix(const NameSets& n, core::EvalOptions options) {
+  AffixChoice choice;
+  choice.before = choice.after = pairedCount(n, options);
+  if (choice.before >= n.preds.size() || choice.before >= n.gt.size()) return choice;  // every file pairs
+  const std::size_t unpaired = n.preds.size() - choice.before;
+  const std::string suffix = commonAffix(n.pred_stems, true);
+  for (std::size_t len = suffix.size(); len >= 2; --len) {
+    const std::string s = suffix.substr(suffix.size() - len);
+    if (!isSeparator(s.front())) continue;
+    core::EvalOptions o = options;
+    o.pred_suffixes.insert(o.pred_suffixes.begin(), s);
+    if (const std::size_t c = pairedCount(n, o); c > choice.after) {
+      choice.after = c;
+      choice.suffix = s;
+    }
+  }
+  if (!choice.suffix.empty()) options.pred_suffixes.insert(options.pred_suffixes.begin(), choice.suffix);
+  const std::string prefix = commonAffix(n.pred_stems, false);
+  for (std::size_t len = prefix.size(); len >= 1; --len) {
+    core::EvalOptions o = options;
+    o.pred_prefixes = {prefix.substr(0, len)};
+    if (const std::size_t c = pairedCount(n, o); c > choice.after) {
+      choice.after = c;
+      choice.prefix = o.pred_prefixes.front();
+    }
+  }
+  if (2 * (choice.after - choice.before) <= unpaired) return {{}, {}, choice.before, choice.before};
+  return choice;
+}
+
+// The pairing options of a job: the method's name and, for names that do not pair as they are, a
+// detected shared prefix / suffix (said on stderr, so that a surprising pairing can be traced).
+core::EvalOptions pairingOptions(const EvalJob& job, const std::string& label) {
+  core::EvalOptions options;
+  options.method = job.method;
+  const NameSets names = namesOf(job);
+  const AffixChoice a = detectAffix(names, options);
+  if (!a.suffix.empty()) options.pred_suffixes.insert(options.pred_suffixes.begin(), a.suffix);
+  if (!a.prefix.empty()) options.pred_prefixes.push_back(a.prefix);
+  if (a.suffix.empty() && a.prefix.empty()) return options;
+  std::vector<std::string> what;
+  if (!a.prefix.empty()) what.push_back(fmt::format("the prefix '{}'", a.prefix));
+  if (!a.suffix.empty()) what.push_back(fmt::format("the suffix '{}'", a.suffix));
+  spdlog::info("{}: every prediction name has {}, stripped for pairing: {} of {} GT images pair ({} without)", label,
+               fmt::join(what, " and "), a.after, names.gt.size(), a.before);
+  return options;
+}
+
+// Why nothing paired, with one name of each side as pairing sees it, and what to try.
+void hintNothingPairs(const std::string& label, const core::FolderEvaluation& e, const core::EvalOptions& options) {
+  if (e.missing.empty() || e.extra.empty()) return;
+  const fs::path& gt = e.missing.front().file;
+  const fs::path& pred = e.extra.front().file;
+  spdlog::warn("{}: names differ: GT {} pairs as '{}', prediction {} as '{}' (no prefix or suffix is shared by all "
+               "prediction files and pairs them). Name predictions like the GT images, or give --method NAME when "
+               "they end in '_NAME'; the suffixes stripped anyway are {}",
+               label, gt.filename().string(), core::pairingName(gt, core::Modality::Gt), pred.filename().string(),
+               core::predictionNameCandidates(pred, options).back(), fmt::join(options.pred_suffixes, ", "));
 }
 
 std::vector<std::string> subfolders(const fs::path& dir) {
@@ -103,7 +244,7 @@ std::string firstNames(const std::vector<core::UnmatchedFile>& files) {
 }
 
 // The warnings of one evaluated pair; returns true when GT images had no prediction.
-bool reportProblems(const std::string& label, const core::FolderEvaluation& e) {
+bool reportProblems(const std::string& label, const core::FolderEvaluation& e, const core::EvalOptions& options) {
   const std::size_t gt_total = e.images.size() + e.missing.size();
   if (!e.missing.empty())
     spdlog::warn("{}: {} of {} GT images have no prediction (not evaluated): {}", label, e.missing.size(), gt_total,
@@ -120,7 +261,10 @@ bool reportProblems(const std::string& label, const core::FolderEvaluation& e) {
     spdlog::warn("{}: {} of {} predictions have another size than their GT and were resized to it (bilinear): {}{}",
                  label, resized, e.images.size(), fmt::join(names, ", "), resized > kNamesListed ? ", ..." : "");
   }
-  if (e.images.empty()) spdlog::warn("{}: no prediction pairs with a GT image; nothing was evaluated", label);
+  if (e.images.empty()) {
+    spdlog::warn("{}: no prediction pairs with a GT image; nothing was evaluated", label);
+    hintNothingPairs(label, e, options);
+  }
   return !e.missing.empty();
 }
 
@@ -152,10 +296,11 @@ std::vector<EvalJob> resolveEvalJobs(const EvalInputOptions& o) {
   std::error_code ec;
   if (!fs::is_directory(o.gt, ec)) throw core::FileError(o.gt, "GT folder does not exist or is not a folder");
   const std::string dataset = o.datasets.empty() ? datasetNameOf(o.gt) : o.datasets.front();
+  const std::vector<std::string> defaults = methodNamesOf(o.preds, {dataset, datasetNameOf(o.gt)});
   std::vector<EvalJob> jobs;
   std::set<std::string> names;
   for (std::size_t i = 0; i < o.preds.size(); ++i) {
-    const std::string method = o.methods.empty() ? methodNameOf(o.preds[i], dataset) : o.methods[i];
+    const std::string method = o.methods.empty() ? defaults[i] : o.methods[i];
     if (!names.insert(method).second)
       throw CLI::ValidationError("--method", "two prediction folders are both named '" + method + "'; name them with --method");
     jobs.push_back({method, dataset, o.gt, o.preds[i]});
@@ -170,8 +315,7 @@ EvalRun runEvaluations(const std::vector<EvalJob>& jobs, const EvalInputOptions&
   std::size_t reused = 0;
   for (const EvalJob& job : jobs) {
     const std::string label = job.method + "/" + job.dataset;
-    core::EvalOptions options;
-    options.method = job.method;
+    const core::EvalOptions options = pairingOptions(job, label);
     ProgressBar bar(globals.showProgress());
     core::ProgressFn forward = bar.callback();
     core::JobContext context{[&forward, &label](const core::ProgressEvent& e) {
@@ -187,7 +331,7 @@ EvalRun runEvaluations(const std::vector<EvalJob>& jobs, const EvalInputOptions&
       ++reused;
       spdlog::debug("{}: result reused from the cache", label);
     }
-    run.incomplete = reportProblems(label, result.evaluation) || run.incomplete;
+    run.incomplete = reportProblems(label, result.evaluation, options) || run.incomplete;
     run.results.push_back({job.method, job.dataset, std::move(result.evaluation), result.from_cache});
   }
   if (cache) spdlog::info("evaluation cache: reused {} of {} results ({})", reused, jobs.size(), cache->dir().string());

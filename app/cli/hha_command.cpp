@@ -97,7 +97,8 @@ void addHhaCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code) 
   cmd->add_option("--depth-config", opts->config_file,
                   "Depth settings JSON (default: <dataset>/depth.json when present, else the SOD defaults)");
   cmd->add_option("--intrinsics", opts->intrinsics,
-                  "Camera intrinsics file: fx/fy/cx/cy lines or a 3x3 matrix, 1-based pixel grid "
+                  "Camera intrinsics file, 1-based pixel grid: fx/fy/cx/cy lines (`fx 518.8`, `fx=518.8`, "
+                  "`fx: 518.8`), a 3x3 matrix, `fx fy cx cy` on one line, or NYU's camera_params.m "
                   "(default: NYU colour camera scaled to each image)");
   cmd->add_option("--intrinsics-size", opts->intrinsics_size,
                   "WxH the intrinsics are for; they are then resized to each image (default: used as given)");

@@ -14,11 +14,13 @@
 #include "eval_inputs.h"
 #include "rgbdsod/core/curves_csv.h"
 #include "rgbdsod/core/report_table.h"
+#include "rgbdsod/core/spelling.h"
 
 // Qt after the CLI and core headers.
 #include <QApplication>
 
 #include "rgbdsod/figures/curve_figure.h"
+#include "rgbdsod/figures/qt_environment.h"
 
 namespace rgbdsod::cli {
 namespace {
@@ -32,11 +34,13 @@ struct PlotOptions {
   figures::FigureStyle style;
 };
 
+// Long names and the short ones the metric keys use (`fm`, `em`; `pr` is both).
 figures::CurveKind parseKind(const std::string& kind) {
   if (kind == "pr") return figures::CurveKind::PrecisionRecall;
-  if (kind == "fmeasure") return figures::CurveKind::FmeasureThreshold;
-  if (kind == "emeasure") return figures::CurveKind::EmeasureThreshold;
-  throw CLI::ValidationError("--kind", "expected pr, fmeasure or emeasure, got '" + kind + "'");
+  if (kind == "fmeasure" || kind == "fm") return figures::CurveKind::FmeasureThreshold;
+  if (kind == "emeasure" || kind == "em") return figures::CurveKind::EmeasureThreshold;
+  throw CLI::ValidationError("--kind", "expected pr, fmeasure (fm) or emeasure (em), got '" + kind + "'" +
+                                           core::didYouMean(kind, {"pr", "fmeasure", "emeasure", "fm", "em"}));
 }
 
 // The curves of the run: from the CSV (filtered by --method / --dataset) or evaluated now.
@@ -91,6 +95,7 @@ int runPlot(const PlotOptions& o, const GlobalOptions& globals) {
   // A figure must not depend on the user's screen (dpi, fonts) nor need one: unless the user chose a
   // Qt platform, render on the offscreen one. QCustomPlot is a widget, hence QApplication.
   if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+  figures::prepareQtRuntimeDir();  // no "XDG_RUNTIME_DIR not set" on a headless machine
   static int argc = 1;
   static char name[] = "rgbdsod";
   static char* argv[] = {name, nullptr};
@@ -112,7 +117,7 @@ void addPlotCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code)
   cmd->add_option("--curves", opts->curves, "Curves CSV written by `rgbdsod eval --curves` (or give folders as for eval)");
   addEvalInputOptions(cmd, opts->inputs);
   cmd->add_option("--out,-o", opts->out, "Figure file: .png (300 dpi), .pdf or .svg")->required();
-  cmd->add_option("--kind", opts->kind, "pr (precision-recall), fmeasure or emeasure (vs threshold)")->capture_default_str();
+  cmd->add_option("--kind", opts->kind, "pr (precision-recall), fmeasure / fm or emeasure / em (vs threshold)")->capture_default_str();
   cmd->add_option("--aliases", opts->aliases, "Display names: a file of 'name = Display Name' lines, or a JSON map");
   cmd->add_option("--width-cm", opts->style.width_cm, "Figure width in cm")->check(CLI::Range(2.0, 60.0))->capture_default_str();
   cmd->add_option("--height-cm", opts->style.height_cm, "Figure height in cm")->check(CLI::Range(2.0, 60.0))->capture_default_str();

@@ -1,5 +1,7 @@
 // rgbdsod-studio: argument parsing and start-up only; the window and its workers live in ui/.
 #include <cstdio>
+#include <cstring>
+#include <memory>
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -10,6 +12,7 @@
 #include <QTabWidget>
 
 #include "rgbdsod/core/logging.h"
+#include "rgbdsod/figures/qt_environment.h"
 #include "rgbdsod/ui/dataset_session.h"
 #include "rgbdsod/ui/evaluation/evaluation_view.h"
 #include "rgbdsod/ui/main_window.h"
@@ -25,13 +28,27 @@ int usageError(const QString& message) {
   return kExitUsage;
 }
 
+// --help and --version print and exit; they must work without a display (over ssh, in CI), where a
+// QApplication would fail to load its platform plugin and abort. They get a QCoreApplication.
+bool onlyPrints(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    for (const char* flag : {"-h", "--help", "-?", "--help-all", "-v", "--version"}) {
+      if (std::strcmp(argv[i], flag) == 0) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  QApplication app(argc, argv);
-  QApplication::setApplicationName(QStringLiteral("rgbdsod-studio"));
-  QApplication::setApplicationVersion(QStringLiteral(RGBDSOD_VERSION));
-  QApplication::setOrganizationName(QStringLiteral("rgbdsod"));
+  rgbdsod::figures::prepareQtRuntimeDir();
+  const std::unique_ptr<QCoreApplication> app_owner(onlyPrints(argc, argv) ? new QCoreApplication(argc, argv)
+                                                                           : new QApplication(argc, argv));
+  QCoreApplication& app = *app_owner;
+  QCoreApplication::setApplicationName(QStringLiteral("rgbdsod-studio"));
+  QCoreApplication::setApplicationVersion(QStringLiteral(RGBDSOD_VERSION));
+  QCoreApplication::setOrganizationName(QStringLiteral("rgbdsod"));
 
   QCommandLineParser parser;
   parser.setApplicationDescription(
@@ -66,7 +83,9 @@ int main(int argc, char** argv) {
                                QStringLiteral("The tab to show first: viewer (the default) or evaluation."),
                                QStringLiteral("name"), QStringLiteral("viewer"));
   parser.addOptions({demo, screenshot, size, timeout, evaluate, tab});
-  parser.process(app);
+  parser.process(app);  // prints and exits for --help and --version
+  // A help flag given as an option's value ("--screenshot -h") did not print: there is no GUI here.
+  if (!qobject_cast<QApplication*>(&app)) parser.showHelp(kExitUsage);
 
   const QStringList positional = parser.positionalArguments();
   if (positional.size() > 1) return usageError(QStringLiteral("give at most one dataset folder"));
@@ -89,7 +108,7 @@ int main(int argc, char** argv) {
   const bool open_demo = parser.isSet(demo) || (parser.isSet(screenshot) && positional.isEmpty());
 
   rgbdsod::core::setupLogging(0);
-  rgbdsod::ui::applyStudioStyle(app);
+  rgbdsod::ui::applyStudioStyle(static_cast<QApplication&>(app));
   rgbdsod::ui::MainWindow window;
   window.resize(size_match.captured(1).toInt(), size_match.captured(2).toInt());
   if (tab_name == QStringLiteral("evaluation")) window.tabs()->setCurrentWidget(window.evaluationView());

@@ -3,12 +3,12 @@
 #include "rgbdsod/core/dataset.h"
 
 #include <algorithm>
-#include <map>
 #include <stdexcept>
 
 #include <spdlog/spdlog.h>
 
 #include "dataset_naming.h"
+#include "dataset_pairing.h"
 #include "rgbdsod/core/errors.h"
 #include "rgbdsod/core/image_io.h"
 
@@ -67,37 +67,27 @@ std::pair<StrayKind, std::string> strayReason(const fs::directory_entry& entry) 
   return {StrayKind::NotAnImage, {}};
 }
 
-struct ModalityScan {
-  std::map<std::string, fs::path> by_name;  // pairing name -> file
-};
-
-ModalityScan scanModality(const fs::path& dir, Modality m, std::vector<StrayFile>& strays) {
-  ModalityScan scan;
-  if (dir.empty()) return scan;
+// The image files of a modality folder, sorted by name so that which of two duplicates is kept does
+// not depend on the file system's order; everything else becomes a stray.
+std::vector<fs::path> scanModality(const fs::path& dir, std::vector<StrayFile>& strays) {
+  std::vector<fs::path> images;
+  if (dir.empty()) return images;
   std::vector<fs::directory_entry> entries;
   std::error_code ec;
   for (auto it = fs::directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
        !ec && it != fs::directory_iterator(); it.increment(ec))
     entries.push_back(*it);
   if (ec) spdlog::warn("{}: cannot list folder: {}", dir.string(), ec.message());
-  // Sorted so that which of two duplicates is kept does not depend on the file system's order.
   std::sort(entries.begin(), entries.end(),
             [](const auto& a, const auto& b) { return a.path().filename() < b.path().filename(); });
   for (const auto& entry : entries) {
     auto [kind, reason] = strayReason(entry);
-    if (!reason.empty()) {
+    if (reason.empty())
+      images.push_back(entry.path());
+    else
       strays.push_back(StrayFile{entry.path(), reason, kind, {}});
-      continue;
-    }
-    const std::string key = pairingName(entry.path(), m);
-    const auto [it, inserted] = scan.by_name.emplace(key, entry.path());
-    if (!inserted) {
-      strays.push_back(StrayFile{entry.path(),
-                                 "duplicate name " + key + " (also " + it->second.filename().string() + ")",
-                                 StrayKind::DuplicateName, key});
-    }
   }
-  return scan;
+  return images;
 }
 
 }  // namespace
@@ -156,23 +146,22 @@ Dataset openDataset(const fs::path& root) {
   if (ds.layout.depth_dir.empty())
     throw FileError(root, "no depth folder (looked for: " + namesLookedFor(Modality::Depth) + ")");
 
-  const ModalityScan rgb = scanModality(ds.layout.rgb_dir, Modality::Rgb, ds.strays);
-  const ModalityScan depth = scanModality(ds.layout.depth_dir, Modality::Depth, ds.strays);
-  const ModalityScan gt = scanModality(ds.layout.gt_dir, Modality::Gt, ds.strays);
-
-  std::map<std::string, SampleFiles> merged;
-  const auto add = [&merged](const ModalityScan& scan, fs::path SampleFiles::*member) {
-    for (const auto& [name, file] : scan.by_name) {
-      SampleFiles& s = merged[name];
-      s.name = name;
-      s.*member = file;
-    }
-  };
-  add(rgb, &SampleFiles::rgb);
-  add(depth, &SampleFiles::depth);
-  add(gt, &SampleFiles::gt);
-  ds.samples.reserve(merged.size());
-  for (auto& [name, files] : merged) ds.samples.push_back(std::move(files));
+  std::vector<detail::PairingFolder> by_modality{{Modality::Rgb, scanModality(ds.layout.rgb_dir, ds.strays)},
+                                                 {Modality::Depth, scanModality(ds.layout.depth_dir, ds.strays)}};
+  if (ds.labeled()) by_modality.push_back({Modality::Gt, scanModality(ds.layout.gt_dir, ds.strays)});
+  const detail::Pairing pairing = detail::pairByName(by_modality);
+  ds.samples.reserve(pairing.samples.size());
+  for (const detail::PairedFiles& p : pairing.samples) {
+    SampleFiles s;
+    s.name = p.name;
+    s.rgb = p.files[0];
+    s.depth = p.files[1];
+    if (ds.labeled()) s.gt = p.files[2];
+    ds.samples.push_back(std::move(s));
+  }
+  for (const detail::PairingDuplicate& d : pairing.duplicates)
+    ds.strays.push_back(StrayFile{d.file, "duplicate name " + d.sample + " (also " + d.kept.filename().string() + ")",
+                                  StrayKind::DuplicateName, d.sample});
   std::sort(ds.samples.begin(), ds.samples.end(),
             [](const SampleFiles& a, const SampleFiles& b) { return detail::naturalLess(a.name, b.name); });
   std::sort(ds.strays.begin(), ds.strays.end(), [](const StrayFile& a, const StrayFile& b) { return a.file < b.file; });

@@ -146,6 +146,8 @@ std::string EvalCache::key(const fs::path& gt_dir, const fs::path& pred_dir, con
   feedString(h, kVersion);
   feedString(h, options.method);
   for (const std::string& s : options.pred_suffixes) feedString(h, s);
+  // Prefixes change the pairing too; none (the default) leaves earlier keys as they were.
+  for (const std::string& s : options.pred_prefixes) feedString(h, "prefix:" + s);
   feedFolder(h, gt_dir, "GT");
   feedFolder(h, pred_dir, "prediction");
   return hex(h.digest());

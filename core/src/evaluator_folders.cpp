@@ -97,9 +97,18 @@ std::vector<std::string> predictionNameCandidates(const fs::path& file, const Ev
   std::vector<std::string> suffixes = options.pred_suffixes;
   if (!options.method.empty()) suffixes.insert(suffixes.begin(), options.method);
   for (const std::string& s : nameSuffixes(Modality::Gt)) suffixes.push_back(s);
-  std::vector<std::string> names{file.stem().string()};
-  std::string stem = names.front();
-  while (stripOne(stem, suffixes)) names.push_back(stem);
+  std::vector<std::string> names;
+  auto withSuffixesStripped = [&](std::string stem) {
+    names.push_back(stem);
+    while (stripOne(stem, suffixes)) names.push_back(stem);
+  };
+  const std::string stem = file.stem().string();
+  withSuffixesStripped(stem);
+  for (const std::string& p : options.pred_prefixes)
+    if (!p.empty() && stem.size() > p.size() && stem.compare(0, p.size(), p) == 0) {
+      withSuffixesStripped(stem.substr(p.size()));  // never the whole name
+      break;
+    }
   return names;
 }
 
@@ -150,8 +159,9 @@ FolderEvaluation evaluateFolders(const fs::path& gt_dir, const fs::path& pred_di
   out.pred_dir = pred_dir;
   out.method = options.method;
 
-  // GT: keyed by pairingName (stem without _GT, _mask, ...).
+  // GT: keyed by pairingName (stem without _GT, _mask, ...); gt_by_stem finds a GT by its stem as is.
   std::map<std::string, fs::path> gt_by_name;
+  std::map<std::string, std::string> gt_by_stem;  // stem -> pairing name
   for (const fs::path& f : filesIn(gt_dir, "GT")) {
     if (!hasImageExtension(f)) {
       out.skipped.push_back({f, "not an image file"});
@@ -160,9 +170,12 @@ FolderEvaluation evaluateFolders(const fs::path& gt_dir, const fs::path& pred_di
     const std::string name = pairingName(f, Modality::Gt);
     const auto [it, inserted] = gt_by_name.emplace(name, f);
     if (!inserted) out.skipped.push_back({f, "duplicate GT name " + name + " (also " + it->second.filename().string() + ")"});
+    else gt_by_stem.emplace(f.stem().string(), name);
   }
-  // Predictions: the most literal candidate name that is a GT name; per GT, the prediction matched
-  // with the fewest suffixes stripped wins (then natural order), the others are extra.
+  // Predictions: a prediction with a GT's very stem pairs with it (x_gt.png with GT x_gt.png, as
+  // datasets pair identical stems first); otherwise the most literal candidate name that is a GT
+  // name. Per GT, the identical stem wins, then the prediction matched with the fewest suffixes
+  // stripped (then natural order); the others are extra.
   struct Match {
     fs::path file;
     std::size_t stripped;
@@ -175,9 +188,13 @@ FolderEvaluation evaluateFolders(const fs::path& gt_dir, const fs::path& pred_di
     }
     const std::vector<std::string> candidates = predictionNameCandidates(f, options);
     bool matched = false;
+    if (const auto same = gt_by_stem.find(candidates.front()); same != gt_by_stem.end()) {
+      preds_by_name[same->second].push_back({f, 0});
+      matched = true;
+    }
     for (std::size_t i = 0; i < candidates.size() && !matched; ++i) {
       if (gt_by_name.count(candidates[i]) == 0) continue;
-      preds_by_name[candidates[i]].push_back({f, i});
+      preds_by_name[candidates[i]].push_back({f, i + 1});
       matched = true;
     }
     if (!matched) out.extra.push_back({f, "no GT named " + candidates.back()});

@@ -1,6 +1,7 @@
 // The LaTeX (booktabs) rendering of results tables and the JSON of a whole run.
 #include <nlohmann/json.hpp>
 
+#include "report_detail.h"
 #include "rgbdsod/core/report_table.h"
 
 namespace rgbdsod::core {
@@ -52,6 +53,7 @@ std::string renderLatex(const ResultsTable& table, const TableFormat& format) {
   out += " \\\\\n\\midrule\n";
   for (const std::string& method : table.methods) {
     out += latexEscape(format.aliases.display(method));
+    if (detail::rowPartial(table, method)) out += "$^\\dagger$";
     for (const std::string& dataset : table.datasets) {
       const DatasetMetrics* r = table.find(method, dataset);
       for (Metric m : table.metrics) {
@@ -68,7 +70,12 @@ std::string renderLatex(const ResultsTable& table, const TableFormat& format) {
     }
     out += " \\\\\n";
   }
-  out += "\\bottomrule\n\\end{tabular}\n";
+  out += "\\bottomrule\n";
+  // The notes of partial rows inside the tabular, so that they travel with it into any table float.
+  for (const std::string& note : detail::partialNotes(table, format))
+    out += "\\multicolumn{" + std::to_string(1 + nm * table.datasets.size()) + "}{l}{\\footnotesize $^\\dagger$ " +
+           latexEscape(note) + "} \\\\\n";
+  out += "\\end{tabular}\n";
   return out;
 }
 
@@ -80,6 +87,9 @@ std::string resultsJson(const std::vector<LabeledEvaluation>& results, bool with
     j["results"].push_back({{"method", r.method},
                             {"dataset", r.dataset},
                             {"cached", r.from_cache},
+                            {"images", r.evaluation.metrics.images},
+                            {"gt_images", r.evaluation.gtImageCount()},
+                            {"partial", r.evaluation.isPartial()},
                             {"evaluation", nlohmann::json::parse(toJson(r.evaluation, with_images, -1))}});
   return j.dump(2) + "\n";
 }

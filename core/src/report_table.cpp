@@ -26,17 +26,44 @@ std::string pad(const std::string& s, std::size_t width, bool right) {
 
 std::string arrow(Metric m) { return lowerIsBetter(m) ? "\u2193" : "\u2191"; }
 
+bool rowPartial(const ResultsTable& table, const std::string& method) {
+  return std::any_of(table.datasets.begin(), table.datasets.end(),
+                     [&](const std::string& d) { return table.partial(method, d); });
+}
+
+std::vector<std::string> partialNotes(const ResultsTable& table, const TableFormat& format) {
+  std::vector<std::string> notes;
+  for (const std::string& method : table.methods)
+    for (const std::string& dataset : table.datasets)
+      if (table.partial(method, dataset))
+        notes.push_back(fmt::format("{} on {}: {} of {} images", format.aliases.display(method),
+                                    format.aliases.display(dataset), table.find(method, dataset)->images,
+                                    table.gtImages(method, dataset)));
+  return notes;
+}
+
 }  // namespace detail
 
-void ResultsTable::set(const std::string& method, const std::string& dataset, const DatasetMetrics& result) {
+void ResultsTable::set(const std::string& method, const std::string& dataset, const DatasetMetrics& result,
+                       std::size_t gt_images) {
   if (std::find(methods.begin(), methods.end(), method) == methods.end()) methods.push_back(method);
   if (std::find(datasets.begin(), datasets.end(), dataset) == datasets.end()) datasets.push_back(dataset);
-  cells_[{method, dataset}] = result;
+  cells_[{method, dataset}] = {result, std::max(gt_images, result.images)};
 }
 
 const DatasetMetrics* ResultsTable::find(const std::string& method, const std::string& dataset) const {
   const auto it = cells_.find({method, dataset});
-  return it == cells_.end() ? nullptr : &it->second;
+  return it == cells_.end() ? nullptr : &it->second.result;
+}
+
+std::size_t ResultsTable::gtImages(const std::string& method, const std::string& dataset) const {
+  const auto it = cells_.find({method, dataset});
+  return it == cells_.end() ? 0 : it->second.gt_images;
+}
+
+bool ResultsTable::partial(const std::string& method, const std::string& dataset) const {
+  const auto it = cells_.find({method, dataset});
+  return it != cells_.end() && it->second.result.images < it->second.gt_images;
 }
 
 std::string formatValue(double value, int decimals) {
@@ -84,7 +111,8 @@ std::string renderText(const ResultsTable& table, const TableFormat& format) {
   for (std::size_t d = 0; d < table.datasets.size(); ++d)
     for (Metric m : table.metrics) header.push_back(metricShortLabel(m) + detail::arrow(m));
   for (const std::string& method : table.methods) {
-    std::vector<std::string> row{format.aliases.display(method)};
+    std::vector<std::string> row{format.aliases.display(method) +
+                                 (detail::rowPartial(table, method) ? std::string(" ") + detail::kPartialMark : "")};
     for (const std::string& dataset : table.datasets) {
       const DatasetMetrics* r = table.find(method, dataset);
       for (Metric m : table.metrics) row.push_back(r ? formatValue(metricValue(*r, m), format.decimals) : "");
@@ -124,11 +152,12 @@ std::string renderText(const ResultsTable& table, const TableFormat& format) {
   for (std::size_t w : width) rule.push_back(std::string(w, '-'));
   out += line(rule);
   for (const auto& row : rows) out += line(row);
+  for (const std::string& note : detail::partialNotes(table, format)) out += detail::kPartialMark + (" " + note) + "\n";
   return out;
 }
 
 std::string renderCsv(const ResultsTable& table) {
-  std::string out = "method,dataset,images";
+  std::string out = "method,dataset,images,gt_images";
   for (Metric m : table.metrics) out += std::string(",") + metricKey(m);
   out += "\n";
   for (const std::string& method : table.methods)
@@ -136,6 +165,7 @@ std::string renderCsv(const ResultsTable& table) {
       const DatasetMetrics* r = table.find(method, dataset);
       if (r == nullptr) continue;
       out.append(detail::csvField(method)).append(",").append(detail::csvField(dataset)).append(",").append(std::to_string(r->images));
+      out.append(",").append(std::to_string(table.gtImages(method, dataset)));
       for (Metric m : table.metrics) out.append(",").append(detail::csvNumber(metricValue(*r, m)));
       out += "\n";
     }
@@ -152,7 +182,8 @@ std::string renderMarkdown(const ResultsTable& table, const TableFormat& format)
     }
   out += "\n" + align + "\n";
   for (const std::string& method : table.methods) {
-    out += "| " + format.aliases.display(method) + " |";
+    out += "| " + format.aliases.display(method) +
+           (detail::rowPartial(table, method) ? std::string(" ") + detail::kPartialMark : "") + " |";
     for (const std::string& dataset : table.datasets) {
       const DatasetMetrics* r = table.find(method, dataset);
       for (Metric m : table.metrics) {
@@ -165,6 +196,11 @@ std::string renderMarkdown(const ResultsTable& table, const TableFormat& format)
     }
     out += "\n";
   }
+  // A paragraph after the table (a blank line ends it), one line per note.
+  const std::vector<std::string> notes = detail::partialNotes(table, format);
+  if (!notes.empty()) out += "\n";
+  for (std::size_t i = 0; i < notes.size(); ++i)
+    out += detail::kPartialMark + (" " + notes[i]) + (i + 1 < notes.size() ? "  \n" : "\n");  // "  ": a line break
   return out;
 }
 

@@ -2,6 +2,7 @@
 // the binarised GT as a perfect prediction and degraded ones (blurred GT, the depth map).
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <string>
@@ -66,6 +67,20 @@ std::string lineStartingWith(const std::string& text, const std::string& start) 
   return {};
 }
 
+// Copies the images of `from` to `to` (created) renamed by `rename` (stem -> new stem); `count`
+// limits how many (in name order).
+void copyRenamed(const fs::path& from, const fs::path& to, const std::function<std::string(const std::string&)>& rename,
+                 std::size_t count = 1000) {
+  fs::create_directories(to);
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(from)) files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  for (std::size_t i = 0; i < files.size() && i < count; ++i)
+    fs::copy_file(files[i], to / (rename(files[i].stem().string()) + files[i].extension().string()));
+}
+
+std::string same(const std::string& stem) { return stem; }
+
 class EvalCli : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -129,7 +144,7 @@ TEST_F(EvalCli, PerfectAndDegradedPredictionsWithAllReports) {
   std::getline(in, line);
   while (std::getline(in, line)) ++rows[line.substr(0, line.find(',', line.find(',') + 1))];
   EXPECT_EQ(rows, (std::map<std::string, int>{{"Blurred,DUT", 256}, {"Depth,DUT", 256}, {"Perfect,DUT", 256}}));
-  EXPECT_TRUE(contains(readFileText(dir_ / "t.csv"), "method,dataset,images,mae,sm,")) << readFileText(dir_ / "t.csv");
+  EXPECT_TRUE(contains(readFileText(dir_ / "t.csv"), "method,dataset,images,gt_images,mae,sm,")) << readFileText(dir_ / "t.csv");
   EXPECT_TRUE(contains(readFileText(dir_ / "t.md"), "| Perfect | **")) << readFileText(dir_ / "t.md");
 }
 
@@ -221,6 +236,97 @@ TEST_F(EvalCli, GtAndPredFoldersWithMethodNames) {
   EXPECT_TRUE(contains(bad_metric.err + bad_metric.out, "unknown metric 'nope'")) << bad_metric.err;
 }
 
+TEST_F(EvalCli, SuffixSharedByAllPredictionsIsStrippedAndSaid) {
+  // As published: GT/RGBD_data_0086_GT.png against JLDCF's RGBD_data_0086_JLDCF.png, method not named.
+  copyRenamed(root_ / "GT" / "DUT", dir_ / "data" / "DUT" / "GT", [](const std::string& s) { return "RGBD_data_" + s + "_GT"; });
+  copyRenamed(root_ / "Perfect" / "DUT", dir_ / "pub" / "DUT", [](const std::string& s) { return "RGBD_data_" + s + "_JLDCF"; });
+  const auto r = runCli("eval --gt " + q("data/DUT/GT") + " --pred " + q("pub/DUT") + " " + cache_ + " --json " + q("r.json"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.err, "pub/DUT: every prediction name has the suffix '_JLDCF', stripped for pairing: 7 of 7 GT "
+                              "images pair (0 without)"))
+      << r.err;
+  EXPECT_TRUE(contains(lineStartingWith(r.out, "pub"), "1.000")) << r.out;
+  EXPECT_EQ(metricsByMethod(dir_ / "r.json")["pub"]["metrics"]["images"], 7);
+}
+
+TEST_F(EvalCli, PrefixSharedByAllPredictionsIsStrippedAndSaid) {
+  copyRenamed(root_ / "Perfect" / "DUT", dir_ / "pub" / "JLDCF", [](const std::string& s) { return "JLDCF_" + s; });
+  const auto r = runCli("eval --gt " + shellQuote(root_ / "GT" / "DUT") + " --pred " + q("pub/JLDCF") + " " + cache_ +
+                        " --json " + q("r.json"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.err, "JLDCF/DUT: every prediction name has the prefix 'JLDCF_', stripped for pairing: 7 of 7"))
+      << r.err;
+  EXPECT_EQ(metricsByMethod(dir_ / "r.json")["JLDCF"]["metrics"]["images"], 7);
+  // Names that pair as they are are left alone.
+  const auto plain = runCli("eval --root " + shellQuote(root_) + " " + cache_);
+  ASSERT_EQ(plain.code, 0) << plain.err;
+  EXPECT_FALSE(contains(plain.err, "stripped for pairing")) << plain.err;
+}
+
+TEST_F(EvalCli, NothingPairsGivesAHintAndExitCode1) {
+  int i = 0;
+  copyRenamed(root_ / "Perfect" / "DUT", dir_ / "pub" / "Other", [&i](const std::string&) { return "cat_" + std::to_string(++i); });
+  const auto r = runCli("eval --gt " + shellQuote(root_ / "GT" / "DUT") + " --pred " + q("pub/Other") + " " + cache_);
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_FALSE(contains(r.err, "stripped for pairing")) << r.err;  // "cat_" is shared, but stripping it pairs nothing
+  EXPECT_TRUE(contains(r.err, "Other/DUT: names differ: GT 0086.png pairs as '0086', prediction cat_1.png as 'cat_1'"))
+      << r.err;
+  EXPECT_TRUE(contains(r.err, "--method NAME")) << r.err;
+}
+
+TEST_F(EvalCli, FoldersNamedLikeTheDatasetTakeTheirParentsName) {
+  const std::string preds = " --pred " + shellQuote(root_ / "Perfect" / "DUT") + " --pred " + shellQuote(root_ / "Depth" / "DUT");
+  // GT at R/GT/DUT, GT at data/DUT/GT, a --dataset display name, and folders given with a trailing '/'.
+  copyRenamed(root_ / "GT" / "DUT", dir_ / "data" / "DUT" / "GT", same);
+  for (const std::string& gt : {shellQuote(root_ / "GT" / "DUT"), q("data/DUT/GT"), q("data/DUT/GT") + " --dataset DUT-RGBD",
+                                shellQuote((root_ / "GT" / "DUT").string() + "/") + " --pred " +
+                                    shellQuote((root_ / "Blurred" / "DUT").string() + "/")}) {
+    const auto r = runCli("eval --gt " + gt + preds + " " + cache_);
+    ASSERT_EQ(r.code, 0) << gt << "\n" << r.err;
+    EXPECT_FALSE(lineStartingWith(r.out, "Perfect").empty()) << gt << "\n" << r.out;
+    EXPECT_FALSE(lineStartingWith(r.out, "Depth").empty()) << gt << "\n" << r.out;
+    EXPECT_TRUE(lineStartingWith(r.out, "DUT").empty()) << gt << "\n" << r.out;  // no method named after the dataset
+  }
+  // Two folders with the same name that is not the dataset's: the parents tell them apart too.
+  copyRenamed(root_ / "Perfect" / "DUT", dir_ / "out" / "A" / "test", same);
+  copyRenamed(root_ / "Depth" / "DUT", dir_ / "out" / "B" / "test", same);
+  const auto r = runCli("eval --gt " + shellQuote(root_ / "GT" / "DUT") + " --pred " + q("out/A/test") + " --pred " +
+                        q("out/B/test") + " " + cache_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(lineStartingWith(r.out, "A "), "1.000")) << r.out;
+  EXPECT_FALSE(lineStartingWith(r.out, "B ").empty()) << r.out;
+}
+
+TEST_F(EvalCli, PartialResultsAreMarkedInEveryFormat) {
+  copyRenamed(root_ / "GT" / "DUT", dir_ / "P" / "GT" / "DUT", same, 6);
+  copyRenamed(root_ / "Perfect" / "DUT", dir_ / "P" / "Part" / "DUT", same, 4);
+  copyRenamed(root_ / "Perfect" / "DUT", dir_ / "P" / "Full" / "DUT", same, 6);
+  const auto r = runCli("eval --root " + q("P") + " " + cache_ + " --csv " + q("t.csv") + " --markdown " + q("t.md") +
+                        " --latex " + q("t.tex") + " --json " + q("r.json"));
+  EXPECT_EQ(r.code, 1) << r.err;  // GT images without a prediction
+  const std::string note = "Part on DUT: 4 of 6 images";
+  EXPECT_TRUE(contains(lineStartingWith(r.out, "Part"), "Part \u2020 ")) << r.out;
+  EXPECT_FALSE(contains(lineStartingWith(r.out, "Full"), "\u2020")) << r.out;
+  EXPECT_TRUE(contains(r.out, "\n\u2020 " + note + "\n")) << r.out;
+  const std::string csv = readFileText(dir_ / "t.csv");
+  EXPECT_TRUE(contains(csv, "\nPart,DUT,4,6,") && contains(csv, "\nFull,DUT,6,6,")) << csv;
+  const std::string md = readFileText(dir_ / "t.md");
+  EXPECT_TRUE(contains(md, "| Part \u2020 | ") && contains(md, "| Full | ")) << md;
+  EXPECT_TRUE(contains(md, "\n\u2020 " + note + "\n")) << md;
+  const std::string tex = readFileText(dir_ / "t.tex");
+  EXPECT_TRUE(contains(tex, "\nPart$^\\dagger$ & ") && contains(tex, "\nFull & ")) << tex;
+  EXPECT_TRUE(contains(tex, "{\\footnotesize $^\\dagger$ " + note + "} \\\\\n\\end{tabular}")) << tex;
+  const json j = json::parse(readFileText(dir_ / "r.json"));
+  std::map<std::string, json> by_method;
+  for (const json& res : j.at("results")) by_method[res.at("method").get<std::string>()] = res;
+  EXPECT_EQ(by_method["Part"]["images"], 4);
+  EXPECT_EQ(by_method["Part"]["gt_images"], 6);
+  EXPECT_EQ(by_method["Part"]["partial"], true);
+  EXPECT_EQ(by_method["Full"]["images"], 6);
+  EXPECT_EQ(by_method["Full"]["gt_images"], 6);
+  EXPECT_EQ(by_method["Full"]["partial"], false);
+}
+
 TEST_F(EvalCli, PlotWritesPngPdfAndSvgFigures) {
   if (!RGBDSOD_HAVE_PLOT) {
     const auto r = runCli("plot --curves x.csv --out x.png");
@@ -229,13 +335,16 @@ TEST_F(EvalCli, PlotWritesPngPdfAndSvgFigures) {
     return;
   }
   ASSERT_EQ(runCli("eval --root " + shellQuote(root_) + " " + cache_ + " --curves " + q("c.csv")).code, 0);
-  const auto png = runCli("plot --curves " + q("c.csv") + " --out " + q("pr.png") + " --width-cm 12 --height-cm 8");
+  // No desktop session (XDG_RUNTIME_DIR unset, as over ssh or in CI): still no Qt warning.
+  const auto png = runCli("plot --curves " + q("c.csv") + " --out " + q("pr.png") + " --width-cm 12 --height-cm 8",
+                          "XDG_RUNTIME_DIR=");
   ASSERT_EQ(png.code, 0) << png.err;
+  EXPECT_FALSE(contains(png.err, "XDG_RUNTIME_DIR")) << png.err;
   const cv::Mat image = cv::imread((dir_ / "pr.png").string(), cv::IMREAD_UNCHANGED);
   ASSERT_FALSE(image.empty());
   EXPECT_EQ(image.cols, 1417);  // 12 cm at 300 dpi
   EXPECT_NEAR(image.rows, 945, 1);
-  const auto pdf = runCli("plot --curves " + q("c.csv") + " --kind fmeasure --out " + q("f.pdf"));
+  const auto pdf = runCli("plot --curves " + q("c.csv") + " --kind fm --out " + q("f.pdf"));  // short name
   ASSERT_EQ(pdf.code, 0) << pdf.err;
   EXPECT_EQ(readFileText(dir_ / "f.pdf").substr(0, 5), "%PDF-");
   // Straight from the folders, through the cache, with a dataset chosen and aliases.
@@ -245,6 +354,10 @@ TEST_F(EvalCli, PlotWritesPngPdfAndSvgFigures) {
   ASSERT_EQ(svg.code, 0) << svg.err;
   const std::string text = readFileText(dir_ / "e.svg");
   EXPECT_TRUE(contains(text, "<svg") && contains(text, "Ours") && !contains(text, "Blurred")) << text.substr(0, 300);
+  const auto typo = runCli("plot --curves " + q("c.csv") + " --kind emesure --out " + q("t.png"));
+  EXPECT_EQ(typo.code, 2);
+  EXPECT_TRUE(contains(typo.err, "did you mean 'emeasure'?")) << typo.err;
+  EXPECT_FALSE(fs::exists(dir_ / "t.png"));
   const auto bad = runCli("plot --curves " + q("c.csv") + " --out " + q("x.gif"));
   EXPECT_EQ(bad.code, 2);
   EXPECT_TRUE(contains(bad.err, "unknown figure format '.gif'")) << bad.err;

@@ -174,6 +174,25 @@ TEST(Evaluator, PairsBySuffixAndListsMissingAndExtra) {
   EXPECT_EQ(predictionNameCandidates("_sal.png", options).size(), 1u);  // never the whole name
 }
 
+TEST(Evaluator, APredictionWithTheGtsVeryStemPairsFirst) {
+  // x_sal.png in both folders pairs as is, ahead of x.png (which needs no stripping either but has
+  // another stem); record names stay the GT's pairing names.
+  TempDir tmp;
+  const cv::Mat gt = cv::Mat::zeros(6, 6, CV_8UC1) + 255;
+  for (const char* name : {"x_sal.png", "y_gt.png", "z.png"}) writePng(tmp / "gt" / name, gt);
+  for (const char* name : {"x.png", "x_sal.png", "y_gt.png", "z_final.png"}) writePng(tmp / "pred" / name, softMap(6, 6, 1));
+  const FolderEvaluation ev = evaluateFolders(tmp / "gt", tmp / "pred", EvalOptions{});
+  ASSERT_EQ(ev.images.size(), 3u);
+  EXPECT_EQ(ev.images[0].name, "x");
+  EXPECT_EQ(ev.images[0].pred_file.filename(), "x_sal.png");
+  EXPECT_EQ(ev.images[1].name, "y");
+  EXPECT_EQ(ev.images[1].pred_file.filename(), "y_gt.png");
+  EXPECT_EQ(ev.images[2].pred_file.filename(), "z_final.png");
+  ASSERT_EQ(ev.extra.size(), 1u);
+  EXPECT_EQ(ev.extra[0].file.filename(), "x.png");
+  EXPECT_TRUE(ev.missing.empty());
+}
+
 TEST(Evaluator, ResizesAndRecordsIt) {
   TempDir tmp;
   const cv::Mat gt = softMap(20, 30, 2) > 128;

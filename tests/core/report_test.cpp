@@ -128,8 +128,8 @@ TEST(Report, CsvHasFullPrecisionAndQuotesNames) {
   t.metrics = {Metric::Smeasure, Metric::Mae};
   t.set("a,b", "D", result(0.123456789012345, 0.25));
   const std::string csv = renderCsv(t);
-  EXPECT_TRUE(contains(csv, "method,dataset,images,sm,mae\n")) << csv;
-  EXPECT_TRUE(contains(csv, "\"a,b\",D,3,0.123456789012345,0.25\n")) << csv;
+  EXPECT_TRUE(contains(csv, "method,dataset,images,gt_images,sm,mae\n")) << csv;
+  EXPECT_TRUE(contains(csv, "\"a,b\",D,3,3,0.123456789012345,0.25\n")) << csv;  // no GT count: complete
 }
 
 TEST(Report, MarkdownMarksBestBoldAndSecondItalic) {
@@ -223,4 +223,81 @@ TEST(Report, ResultsJsonNamesEachPair) {
   const std::string json = resultsJson({e});
   EXPECT_TRUE(contains(json, "\"method\": \"M\\\"1\"")) << json;
   EXPECT_TRUE(contains(json, "\"protocol\": \"PySODMetrics v1.6.2\"")) << json;
+}
+
+// A over 3 of 5 NJU2K images (partial), complete on NLPR; B complete everywhere.
+ResultsTable partialTable() {
+  ResultsTable t;
+  t.metrics = {Metric::Smeasure, Metric::Mae};
+  t.set("A", "NJU2K", result(0.9, 0.04), 5);
+  t.set("B", "NJU2K", result(0.8, 0.05), 3);
+  t.set("A", "NLPR", result(0.9, 0.04), 3);
+  t.set("B", "NLPR", result(0.8, 0.05));
+  return t;
+}
+
+TEST(Report, PartialResultsKnowTheirGtCount) {
+  const ResultsTable t = partialTable();
+  EXPECT_TRUE(t.partial("A", "NJU2K"));
+  EXPECT_EQ(t.gtImages("A", "NJU2K"), 5u);
+  EXPECT_FALSE(t.partial("A", "NLPR"));
+  EXPECT_FALSE(t.partial("B", "NLPR"));
+  EXPECT_EQ(t.gtImages("B", "NLPR"), 3u);  // not given: the result's own count
+  EXPECT_FALSE(t.partial("C", "NJU2K"));
+  EXPECT_EQ(t.gtImages("C", "NJU2K"), 0u);
+}
+
+TEST(Report, PartialRowsAreMarkedInTextCsvMarkdownAndLatex) {
+  TableFormat f;
+  f.aliases.set("A", "Ours");
+  const ResultsTable t = partialTable();
+  const std::string note = "Ours on NJU2K: 3 of 5 images";
+
+  const std::string text = renderText(t, f);
+  EXPECT_TRUE(contains(text, "\nOurs \u2020 ")) << text;
+  EXPECT_FALSE(contains(text, "B \u2020")) << text;
+  EXPECT_TRUE(contains(text, "\n\u2020 " + note + "\n")) << text;
+
+  const std::string csv = renderCsv(t);
+  EXPECT_TRUE(contains(csv, "\nA,NJU2K,3,5,0.9,0.04\n")) << csv;
+  EXPECT_TRUE(contains(csv, "\nA,NLPR,3,3,")) << csv;
+
+  const std::string md = renderMarkdown(t, f);
+  EXPECT_TRUE(contains(md, "| Ours \u2020 | ")) << md;
+  EXPECT_TRUE(contains(md, "| B | ")) << md;
+  EXPECT_TRUE(contains(md, "|\n\n\u2020 " + note + "\n")) << md;  // a paragraph after the table
+
+  const std::string tex = renderLatex(t, f);
+  EXPECT_TRUE(contains(tex, "\nOurs$^\\dagger$ & ")) << tex;
+  EXPECT_TRUE(contains(tex, "\nB & ")) << tex;
+  EXPECT_TRUE(contains(tex, "\\bottomrule\n\\multicolumn{5}{l}{\\footnotesize $^\\dagger$ " + note +
+                                "} \\\\\n\\end{tabular}\n"))
+      << tex;
+}
+
+TEST(Report, CompleteTablesHaveNoPartialMarks) {
+  const ResultsTable t = threeMethods();
+  for (const std::string& out : {renderText(t), renderMarkdown(t)}) EXPECT_FALSE(contains(out, "\u2020")) << out;
+  EXPECT_FALSE(contains(renderLatex(t), "dagger")) << renderLatex(t);
+}
+
+TEST(Report, ResultsJsonGivesImagesAndGtImages) {
+  LabeledEvaluation e;
+  e.method = "M";
+  e.dataset = "D";
+  e.evaluation.metrics = result(0.5, 0.25);  // 3 images
+  e.evaluation.missing = {{"D/GT/4.png", "no prediction for 4"}, {"D/GT/5.png", "no prediction for 5"}};
+  LabeledEvaluation full = e;
+  full.method = "F";
+  full.evaluation.missing.clear();
+  const std::string json = resultsJson({e, full});
+  // Keys are sorted: M's fields come first, F's after them.
+  const std::size_t m = json.find("\"method\": \"M\"");
+  const std::size_t f = json.find("\"method\": \"F\"");
+  ASSERT_TRUE(m != std::string::npos && f != std::string::npos && m < f) << json;
+  EXPECT_LT(json.find("\"gt_images\": 5"), m) << json;
+  EXPECT_LT(json.find("\"partial\": true"), f) << json;
+  EXPECT_GT(json.find("\"gt_images\": 3"), m) << json;
+  EXPECT_GT(json.find("\"partial\": false"), m) << json;
+  EXPECT_TRUE(contains(json, "\"images\": 3,\n")) << json;
 }

@@ -119,9 +119,9 @@ void EvaluationViewTest::exportsWriteCsvAndFigures() {
   QVERIFY(summary.open(QIODevice::ReadOnly));
   const QStringList lines = QString::fromUtf8(summary.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
   QCOMPARE(lines.size(), 3);
-  QVERIFY2(lines[0].startsWith(QStringLiteral("method,dataset,images,mae,sm,")), qPrintable(lines[0]));
+  QVERIFY2(lines[0].startsWith(QStringLiteral("method,dataset,images,gt_images,mae,sm,")), qPrintable(lines[0]));
   const QString dataset = QFileInfo(dir_.path()).fileName();  // "<tmp>/GT" is named by its parent
-  QVERIFY2(lines[1].startsWith(QStringLiteral("Perfect,%1,10,0,").arg(dataset)), qPrintable(lines[1]));
+  QVERIFY2(lines[1].startsWith(QStringLiteral("Perfect,%1,10,10,0,").arg(dataset)), qPrintable(lines[1]));
   QVERIFY(lines[2].startsWith(QStringLiteral("Blurred,")));
   // LaTeX (booktabs) from the same table, with the best value marked.
   QVERIFY(view.exportSummaryTable(out.filePath(QStringLiteral("summary.tex"))));

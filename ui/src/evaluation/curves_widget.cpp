@@ -97,8 +97,8 @@ void CurvesWidget::redraw() {
   stack_->setCurrentWidget(plot_);
 }
 
-void CurvesWidget::saveFigure(const std::filesystem::path& file) const {
-  figures::saveCurveFigure(file, kind(), curves_, figures::FigureStyle{});
+void CurvesWidget::saveFigure(const std::filesystem::path& file, const figures::FigureStyle& style) const {
+  figures::saveCurveFigure(file, kind(), curves_, style);
 }
 
 }  // namespace rgbdsod::ui

@@ -54,18 +54,18 @@ core::ResultsTable resultsTable(const std::vector<EvaluationMethod>& methods, co
 }
 
 void writeSummaryTable(const std::filesystem::path& file, const std::vector<EvaluationMethod>& methods,
-                       const std::string& dataset) {
+                       const std::string& dataset, const std::vector<core::Metric>& metrics) {
   std::string ext = file.extension().string();
   for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   std::string text;
   if (ext == ".csv") {
     text = core::renderCsv(resultsTable(methods, dataset, core::allMetrics()));
   } else if (ext == ".tex") {
-    text = core::renderLatex(resultsTable(methods, dataset, core::defaultTableMetrics()));
+    text = core::renderLatex(resultsTable(methods, dataset, metrics));
   } else if (ext == ".md") {
-    text = core::renderMarkdown(resultsTable(methods, dataset, core::defaultTableMetrics()));
+    text = core::renderMarkdown(resultsTable(methods, dataset, metrics));
   } else if (ext == ".txt") {
-    text = core::renderText(resultsTable(methods, dataset, core::allMetrics()));
+    text = core::renderText(resultsTable(methods, dataset, metrics));
   } else {
     throw core::FileError(file, "unknown table format (use .csv, .tex, .md or .txt)");
   }

@@ -59,9 +59,13 @@ void EvaluationSession::setGtFolder(const QString& folder) {
   for (EvaluationMethod& m : methods_) {  // results against another GT mean nothing now
     m.result.reset();
     m.error.clear();
+    m.unpaired = false;
   }
   emit gtFolderChanged(gt_folder_);
   emit methodsChanged();
+  // Re-scope: which methods belong to this dataset is known only by pairing their files, which
+  // the worker does as part of evaluating (a method that pairs nothing costs a folder listing).
+  if (!gt_folder_.isEmpty() && !methods_.empty()) start();
 }
 
 int EvaluationSession::addMethod(const QString& folder, const QString& name) {
@@ -86,7 +90,12 @@ void EvaluationSession::renameMethod(int index, const QString& name) {
   const QString trimmed = name.trimmed();
   if (index < 0 || index >= methodCount() || trimmed.isEmpty() || methods_[index].name == trimmed) return;
   methods_[index].name = trimmed;
-  emit methodsChanged();
+  emit methodRenamed(index);
+}
+
+ImageCoverage coverageOf(const core::FolderEvaluation& result) {
+  const int used = static_cast<int>(result.images.size());
+  return {used, used + static_cast<int>(result.missing.size())};
 }
 
 int EvaluationSession::indexOfKey(quint64 key) const {
@@ -109,6 +118,7 @@ void EvaluationSession::start(const std::vector<int>& indices) {
     if (i < 0 || i >= methodCount()) continue;
     methods_[i].result.reset();
     methods_[i].error.clear();
+    methods_[i].unpaired = false;
     jobs.push_back({keys_[i], methods_[i].name, methods_[i].folder});
   }
   const quint64 run = ++run_;
@@ -179,7 +189,10 @@ void EvaluationSession::deliver(quint64 run, const std::shared_ptr<Outcome>& out
   EvaluationMethod& method = methods_[index];
   method.result = outcome->result;
   method.error = outcome->error;
-  if (method.result) {
+  // Nothing paired: the scores would be NaN over zero images; the method is another dataset's.
+  method.unpaired = method.result && method.result->images.empty();
+  if (method.unpaired) method.result.reset();
+  if (method.result || method.unpaired) {
     emit methodEvaluated(index);
   } else {
     emit methodFailed(index, method.error);

@@ -3,7 +3,10 @@
 
 #include <algorithm>
 
+#include <QAction>
 #include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -15,6 +18,8 @@
 #include <QSplitter>
 #include <QStyle>
 #include <QTableView>
+#include <QToolButton>
+#include <QMenu>
 #include <QVBoxLayout>
 
 #include "rgbdsod/ui/evaluation/curves_widget.h"
@@ -69,12 +74,7 @@ EvaluationView::EvaluationView(QWidget* parent)
   summary_view_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   summary_view_->horizontalHeader()->setSectionResizeMode(SummaryTableModel::MethodColumn, QHeaderView::Stretch);
 
-  auto* summary_box = new QWidget;
-  auto* summary_layout = new QVBoxLayout(summary_box);
-  summary_layout->setContentsMargins(0, 0, 0, 0);
-  summary_layout->setSpacing(4);
-  summary_layout->addWidget(heading(tr("Summary (dataset scores; best in bold)")));
-  summary_layout->addWidget(summary_view_);
+  QWidget* summary_box = buildSummaryPanel();
 
   // Curves beside the per-image table, the table a little wider; the summary above them is as tall as
   // its rows (fitSummaryHeight).
@@ -180,6 +180,7 @@ QWidget* EvaluationView::buildSidePanel() {
   connect(export_figure_, &QPushButton::clicked, this, &EvaluationView::exportFigureWithDialog);
   auto* export_layout = new QVBoxLayout(export_box);
   for (QPushButton* b : {export_summary_, export_images_, export_figure_}) export_layout->addWidget(b);
+  export_layout->addWidget(buildFigureOptions());
 
   auto* panel = new QWidget;
   panel->setObjectName(QStringLiteral("evaluationSidePanel"));
@@ -191,6 +192,86 @@ QWidget* EvaluationView::buildSidePanel() {
   layout->addWidget(run_box);
   layout->addWidget(export_box);
   return panel;
+}
+
+// The summary's heading row: the title, a note naming the methods hidden because they belong to
+// another dataset, and the column chooser (whose choice the exports follow).
+QWidget* EvaluationView::buildSummaryPanel() {
+  columns_button_ = new QToolButton;
+  columns_button_->setObjectName(QStringLiteral("summaryColumnsButton"));
+  columns_button_->setText(tr("Columns…"));
+  columns_button_->setToolTip(tr("The metrics shown; the LaTeX, Markdown and text exports hold the same columns"));
+  columns_button_->setPopupMode(QToolButton::InstantPopup);
+  auto* menu = new QMenu(columns_button_);
+  for (core::Metric m : core::allMetrics()) {
+    QAction* action = menu->addAction(QString::fromLatin1(core::metricLabel(m)));
+    action->setCheckable(true);
+    action->setData(static_cast<int>(m));
+    connect(action, &QAction::toggled, this, [this, m](bool on) { summary_model_->setShown(m, on); });
+  }
+  columns_button_->setMenu(menu);
+  // The menu follows the model (the last column cannot be unchecked: the model keeps one).
+  auto sync = [this, menu] {
+    for (QAction* action : menu->actions()) {
+      const QSignalBlocker block(action);
+      action->setChecked(summary_model_->isShown(static_cast<core::Metric>(action->data().toInt())));
+    }
+  };
+  connect(summary_model_, &SummaryTableModel::metricsChanged, this, sync);
+  sync();
+
+  scope_note_ = new QLabel;
+  scope_note_->setObjectName(QStringLiteral("summaryScopeNote"));
+  scope_note_->setStyleSheet(QStringLiteral("color: palette(mid)"));
+  scope_note_->setVisible(false);
+
+  auto* bar = new QHBoxLayout;
+  bar->setContentsMargins(0, 0, 0, 0);
+  bar->addWidget(heading(tr("Summary (dataset scores; best in bold)")));
+  bar->addWidget(scope_note_, 1);
+  bar->addWidget(columns_button_);
+
+  auto* box = new QWidget;
+  auto* layout = new QVBoxLayout(box);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->setSpacing(4);
+  layout->addLayout(bar);
+  layout->addWidget(summary_view_);
+  return box;
+}
+
+// Figure size and font for the Figure… export, with `rgbdsod plot`'s defaults and ranges.
+QWidget* EvaluationView::buildFigureOptions() {
+  const figures::FigureStyle defaults;
+  auto spin = [](const QString& name, double low, double high, double value, const QString& suffix) {
+    auto* box = new QDoubleSpinBox;
+    box->setObjectName(name);
+    box->setRange(low, high);
+    box->setDecimals(1);
+    box->setSingleStep(0.5);
+    box->setValue(value);
+    box->setSuffix(suffix);
+    return box;
+  };
+  figure_width_ = spin(QStringLiteral("figureWidthCm"), 2.0, 60.0, defaults.width_cm, tr(" cm"));
+  figure_height_ = spin(QStringLiteral("figureHeightCm"), 2.0, 60.0, defaults.height_cm, tr(" cm"));
+  figure_font_ = spin(QStringLiteral("figureFontPt"), 4.0, 24.0, defaults.font_pt, tr(" pt"));
+  figure_width_->setToolTip(tr("Figure width (8.5 cm: one column of a two-column paper)"));
+  figure_height_->setToolTip(tr("Figure height"));
+  figure_font_->setToolTip(tr("Font size of labels and legend"));
+  auto* size = new QHBoxLayout;
+  size->setContentsMargins(0, 0, 0, 0);
+  size->addWidget(figure_width_);
+  size->addWidget(new QLabel(QStringLiteral("×")));
+  size->addWidget(figure_height_);
+  auto* form = new QFormLayout;
+  form->setContentsMargins(0, 0, 0, 0);
+  form->addRow(tr("Size"), size);
+  form->addRow(tr("Font"), figure_font_);
+  auto* options = new QWidget;
+  options->setObjectName(QStringLiteral("figureOptions"));
+  options->setLayout(form);
+  return options;
 }
 
 QWidget* EvaluationView::buildImagePanel() {
@@ -252,7 +333,11 @@ void EvaluationView::fitSummaryHeight() {
 
 void EvaluationView::connectSession() {
   connect(session_, &EvaluationSession::methodsChanged, this, &EvaluationView::onMethodsChanged);
-  connect(summary_model_, &QAbstractItemModel::modelReset, this, &EvaluationView::fitSummaryHeight);
+  connect(session_, &EvaluationSession::methodRenamed, this, [this](int) { refreshMethodCombo(); });
+  connect(summary_model_, &QAbstractItemModel::modelReset, this, [this] {
+    fitSummaryHeight();
+    refreshScopeNote();
+  });
   connect(session_, &EvaluationSession::gtFolderChanged, this, &EvaluationView::showGtFolder);
   showGtFolder(session_->gtFolder());
   connect(session_, &EvaluationSession::started, this, [this](int) {

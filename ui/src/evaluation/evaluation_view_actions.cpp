@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -19,6 +20,7 @@
 #include "rgbdsod/ui/evaluation/evaluation_view.h"
 #include "rgbdsod/ui/evaluation/method_curves_model.h"
 #include "rgbdsod/ui/evaluation/per_image_table_model.h"
+#include "rgbdsod/ui/evaluation/summary_table_model.h"
 
 namespace rgbdsod::ui {
 
@@ -153,10 +155,52 @@ void EvaluationView::onFinished(bool stopped) {
   } else if (stopped) {
     setStatus(tr("Stopped; methods not finished keep no result."));
   } else {
-    int images = 0;
-    for (const EvaluationMethod& m : session_->methods()) images += m.evaluated() ? static_cast<int>(m.result->images.size()) : 0;
-    setStatus(tr("Evaluated %n method(s), %1 image pairs.", nullptr, session_->methodCount()).arg(images));
+    int images = 0, evaluated = 0;
+    for (const EvaluationMethod& m : session_->methods()) {
+      if (!m.evaluated()) continue;
+      ++evaluated;
+      images += static_cast<int>(m.result->images.size());
+    }
+    QString text = tr("Evaluated %n method(s), %1 image pairs.", nullptr, evaluated).arg(images);
+    if (summary_model_->hiddenCount() > 0) {
+      text += QLatin1Char(' ') + tr("%n method(s) pair with no GT image here and are hidden.", nullptr,
+                                    summary_model_->hiddenCount());
+    }
+    setStatus(text);
   }
+}
+
+// Names the methods that have no summary row because nothing of theirs pairs with this GT.
+void EvaluationView::refreshScopeNote() {
+  QStringList names;
+  for (const EvaluationMethod& m : session_->methods()) {
+    if (m.unpaired) names << m.name;
+  }
+  scope_note_->setVisible(!names.isEmpty());
+  scope_note_->setText(tr("%n hidden: no prediction pairs with this GT", nullptr, static_cast<int>(names.size())));
+  scope_note_->setToolTip(tr("Not paired with %1 (methods of another dataset): %2")
+                              .arg(QString::fromStdString(datasetNameOf(toPath(session_->gtFolder()))),
+                                   names.join(QStringLiteral(", "))));
+}
+
+void EvaluationView::setSummaryMetrics(const std::vector<core::Metric>& metrics) {
+  summary_model_->setMetrics(metrics);
+}
+
+std::vector<core::Metric> EvaluationView::summaryMetrics() const { return summary_model_->metrics(); }
+
+void EvaluationView::setFigureStyle(const figures::FigureStyle& style) {
+  figure_width_->setValue(style.width_cm);
+  figure_height_->setValue(style.height_cm);
+  figure_font_->setValue(style.font_pt);
+}
+
+figures::FigureStyle EvaluationView::figureStyle() const {
+  figures::FigureStyle style;
+  style.width_cm = figure_width_->value();
+  style.height_cm = figure_height_->value();
+  style.font_pt = figure_font_->value();
+  return style;
 }
 
 void EvaluationView::updateButtons() {
@@ -188,7 +232,8 @@ bool EvaluationView::fail(const QString& message) {
 
 bool EvaluationView::exportSummaryTable(const QString& path) {
   try {
-    writeSummaryTable(toPath(path), session_->methods(), datasetNameOf(toPath(session_->gtFolder())));
+    writeSummaryTable(toPath(path), session_->methods(), datasetNameOf(toPath(session_->gtFolder())),
+                      summary_model_->metrics());
   } catch (const std::exception& e) {
     return fail(QString::fromStdString(e.what()));
   }
@@ -211,7 +256,7 @@ bool EvaluationView::exportImageTable(const QString& path) {
 bool EvaluationView::exportFigure(const QString& path) {
   if (curves_->curves().empty()) return fail(tr("No curves to export: evaluate and check a method."));
   try {
-    curves_->saveFigure(toPath(path));
+    curves_->saveFigure(toPath(path), figureStyle());
   } catch (const std::exception& e) {
     return fail(QString::fromStdString(e.what()));
   }
@@ -222,7 +267,7 @@ bool EvaluationView::exportFigure(const QString& path) {
 void EvaluationView::exportSummaryWithDialog() {
   const QString path = QFileDialog::getSaveFileName(
       this, tr("Export the summary table"), QStringLiteral("summary.tex"),
-      tr("LaTeX, booktabs (*.tex);;CSV, every metric (*.csv);;Markdown (*.md);;Text (*.txt)"));
+      tr("LaTeX, booktabs, the shown columns (*.tex);;CSV, every metric (*.csv);;Markdown (*.md);;Text (*.txt)"));
   if (!path.isEmpty()) exportSummaryTable(path);
 }
 

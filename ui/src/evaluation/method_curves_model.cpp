@@ -2,6 +2,7 @@
 
 #include <QColor>
 #include <QDir>
+#include <QFont>
 #include <QIcon>
 #include <QPainter>
 #include <QPixmap>
@@ -34,6 +35,12 @@ MethodCurvesModel::MethodCurvesModel(EvaluationSession* session, QObject* parent
     endResetModel();
     emit shownChanged();
   });
+  // A rename changes one row's text and the legend of its curve; rows stay (see methodRenamed).
+  connect(session_, &EvaluationSession::methodRenamed, this, [this](int row) {
+    const QModelIndex i = index(row);
+    emit dataChanged(i, i, {Qt::DisplayRole, Qt::EditRole});
+    emit shownChanged();
+  });
 }
 
 int MethodCurvesModel::rowCount(const QModelIndex& parent) const {
@@ -49,17 +56,31 @@ QVariant MethodCurvesModel::data(const QModelIndex& index, int role) const {
       return m.name;
     case Qt::CheckStateRole:
       return isShown(index.row()) ? Qt::Checked : Qt::Unchecked;
-    case Qt::DecorationRole:  // a state dot: grey waiting, green evaluated, red failed
+    case Qt::DecorationRole:  // a state dot: grey waiting or unpaired, green evaluated, amber partial, red failed
       if (!m.error.isEmpty()) return stateDot(QColor(0xd0, 0x50, 0x50));
+      if (m.evaluated() && coverageOf(*m.result).partial()) return stateDot(QColor(0xe0, 0xa0, 0x30));
       return stateDot(m.evaluated() ? QColor(0x50, 0xb0, 0x60) : QColor(0x90, 0x90, 0x90));
+    case Qt::ForegroundRole:  // an unpaired method is another dataset's: greyed
+      return m.unpaired ? QVariant(QColor(0x90, 0x90, 0x90)) : QVariant();
+    case Qt::FontRole:
+      if (m.unpaired) {
+        QFont italic;
+        italic.setItalic(true);
+        return italic;
+      }
+      return {};
     case Qt::ToolTipRole: {
       QString state = tr("not evaluated yet");
       if (!m.error.isEmpty()) {
         state = m.error;
+      } else if (m.unpaired) {
+        state = tr("no prediction pairs with this GT (a method of another dataset): not in the summary");
       } else if (m.evaluated()) {
-        state = tr("%n image(s) evaluated", nullptr, static_cast<int>(m.result->images.size()));
-        if (!m.result->missing.empty()) {
-          state += tr(", %n GT image(s) without prediction", nullptr, static_cast<int>(m.result->missing.size()));
+        const ImageCoverage coverage = coverageOf(*m.result);
+        state = tr("%1/%2 GT images evaluated").arg(coverage.used).arg(coverage.gt);
+        if (coverage.partial()) {
+          state += tr(" (partial: %n GT image(s) without prediction; scores cover the others only)", nullptr,
+                      coverage.gt - coverage.used);
         }
         if (m.result->resizedCount() > 0) {
           state += tr(", %n resized to the GT", nullptr, static_cast<int>(m.result->resizedCount()));

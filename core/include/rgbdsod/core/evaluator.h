@@ -94,6 +94,10 @@ struct EvalOptions {
   // Stripped from prediction names, case-insensitively, with '_', '-' or ' ' before them, repeatedly
   // (never the whole name). The GT suffixes (nameSuffixes(Modality::Gt)) are stripped too.
   std::vector<std::string> pred_suffixes = defaultPredictionSuffixes();
+  // Stripped literally (case-sensitively, separator included: "JLDCF_") from the start of prediction
+  // names, before the suffixes, never the whole name; none by default. The CLI fills it with a prefix
+  // that every file of a published folder shares.
+  std::vector<std::string> pred_prefixes;
   unsigned threads = 0;  // 0: one per hardware thread
 
   static std::vector<std::string> defaultPredictionSuffixes();  // "final", "pred", "sal", "smap", ...
@@ -115,6 +119,10 @@ struct FolderEvaluation {
   std::vector<UnmatchedFile> skipped;  // non-image files, duplicate GT names
 
   std::size_t resizedCount() const;
+  // The GT images of the dataset (evaluated + missing; duplicate GT names are not counted), and
+  // whether the result is over fewer of them: tables mark such results "n of N images".
+  std::size_t gtImageCount() const { return metrics.images + missing.size(); }
+  bool isPartial() const { return !missing.empty(); }
 };
 
 // Evaluates every prediction in pred_dir that pairs with a GT file in gt_dir (flat folders; names
@@ -134,7 +142,7 @@ FolderEvaluation evaluateFolders(const std::filesystem::path& gt_dir, const std:
 cv::Mat readEvaluationImage(const std::filesystem::path& file);
 
 // The names a prediction file may pair under, most literal first: its stem, then the stem with one,
-// two, ... known suffixes removed.
+// two, ... known suffixes removed; then the same for the stem without a matching pred_prefixes entry.
 std::vector<std::string> predictionNameCandidates(const std::filesystem::path& file, const EvalOptions& options);
 
 // JSON (NaN written as null): the dataset result with its curves, and optionally the per-image

@@ -32,13 +32,18 @@ struct CameraIntrinsics {
   bool operator==(const CameraIntrinsics&) const = default;
 };
 
-// Reads camera intrinsics from a text file in either form:
-//   key = value lines with the keys fx, fy, cx, cy ('#' starts a comment; other keys such as
-//   cx_crop are ignored), as in the shared hha_reference/camera_intrinsics.txt; or
+// Reads camera intrinsics from a text file in one of these forms:
+//   named values, one per line or ';'-ended statements: "fx 518.8", "fx = 518.8", "fx: 518.8" for
+//   fx, fy, cx, cy (names in any case; '#' and '%' start a comment; other names such as cx_crop or
+//   k1 are ignored), as in the shared hha_reference/camera_intrinsics.txt;
+//   the NYU toolbox's camera_params.m ("fx_rgb = 5.1885790117450188e+02;"): plain names win, then
+//   the _rgb (colour) camera, then the _d (depth) camera;
 //   a 3x3 camera matrix, 9 numbers row by row ("fx 0 cx / 0 fy cy / 0 0 1"; ',', ';', '[' and ']'
-//   count as spaces).
-// Throws FileError naming the file and the problem (missing, unreadable, a missing key, a value
-// that is not a number, a matrix that is not a pinhole camera matrix, a non-positive focal length).
+//   count as spaces); or
+//   4 numbers "fx fy cx cy".
+// Throws FileError naming the file and the problem (missing, unreadable, empty, a missing value, a
+// value that is not a number, a matrix that is not a pinhole camera matrix, a non-positive focal
+// length); format errors also list the accepted forms.
 CameraIntrinsics readIntrinsicsFile(const std::filesystem::path& file);
 // The same for text already in memory; `origin` names it in errors.
 CameraIntrinsics parseIntrinsics(std::string_view text, const std::filesystem::path& origin);

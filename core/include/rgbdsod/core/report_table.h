@@ -58,13 +58,24 @@ struct ResultsTable {
   std::vector<std::string> datasets;  // column-group order (folder names)
   std::vector<Metric> metrics = defaultTableMetrics();
 
-  // Stores the result of (method, dataset); new names are appended to the orders.
-  void set(const std::string& method, const std::string& dataset, const DatasetMetrics& result);
+  // Stores the result of (method, dataset); new names are appended to the orders. `gt_images` is
+  // the dataset's GT image count (FolderEvaluation::gtImageCount()); a result over fewer images is
+  // partial and marked in every rendering. 0 (or less than result.images): taken as complete.
+  void set(const std::string& method, const std::string& dataset, const DatasetMetrics& result,
+           std::size_t gt_images = 0);
   // nullptr when the method has no result for the dataset (shown as an empty cell).
   const DatasetMetrics* find(const std::string& method, const std::string& dataset) const;
+  // The GT image count stored with the result (at least its image count); 0 when there is none.
+  std::size_t gtImages(const std::string& method, const std::string& dataset) const;
+  // The result is over fewer images than the dataset's GT.
+  bool partial(const std::string& method, const std::string& dataset) const;
 
  private:
-  std::map<std::pair<std::string, std::string>, DatasetMetrics> cells_;
+  struct Cell {
+    DatasetMetrics result;
+    std::size_t gt_images = 0;
+  };
+  std::map<std::pair<std::string, std::string>, Cell> cells_;
 };
 
 enum class Rank { None, Best, Second };
@@ -81,14 +92,19 @@ std::string formatValue(double value, int decimals);
 Rank rankOf(const ResultsTable& table, const std::string& method, const std::string& dataset, Metric metric,
             int decimals);
 
+// Partial results (ResultsTable::partial) are marked alike in the display tables, so that a table
+// over 47 of 60 images never passes for a full one: a dagger after the method's name and, below
+// the table, one note per partial (method, dataset): "† A on NJU2K: 47 of 60 images".
 std::string renderText(const ResultsTable& table, const TableFormat& format = {});
 // One row per (method, dataset) with the table's metrics at full precision (shortest round-trip
-// form, empty for NaN); names are the folder names (aliases are for display tables only).
+// form, empty for NaN); names are the folder names (aliases are for display tables only). The
+// columns images and gt_images say how many images the row is over (partial when fewer).
 std::string renderCsv(const ResultsTable& table);
 // GitHub Markdown: best **bold**, second _italic_ (Markdown has no underline).
 std::string renderMarkdown(const ResultsTable& table, const TableFormat& format = {});
 // A booktabs tabular: dataset groups with \cmidrule, $\uparrow$/$\downarrow$ after each metric,
-// best \textbf{}, second \underline{}; names escaped with latexEscape. Needs \usepackage{booktabs}.
+// best \textbf{}, second \underline{}; names escaped with latexEscape. Partial rows get
+// $^\dagger$ and a note row under \bottomrule. Needs \usepackage{booktabs}.
 std::string renderLatex(const ResultsTable& table, const TableFormat& format = {});
 // Escapes LaTeX's special characters (& % $ # _ { } ~ ^ \) so that a name prints as written.
 std::string latexEscape(std::string_view text);
@@ -100,7 +116,8 @@ struct LabeledEvaluation {
   FolderEvaluation evaluation;
   bool from_cache = false;
 };
-// {"protocol": ..., "results": [{"method", "dataset", "cached", "evaluation": toJson(...)}]}.
+// {"protocol": ..., "results": [{"method", "dataset", "cached", "images", "gt_images", "partial",
+// "evaluation": toJson(...)}]}: images evaluated, GT images of the dataset, and images < gt_images.
 std::string resultsJson(const std::vector<LabeledEvaluation>& results, bool with_images = true);
 
 }  // namespace rgbdsod::core

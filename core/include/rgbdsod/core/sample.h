@@ -12,7 +12,7 @@ const char* toString(Modality m);
 
 // The files of one sample, paired by name. A path is empty when that partner is missing.
 struct SampleFiles {
-  std::string name;  // the shared stem, known suffixes stripped ("0086" for 0086_GT.png)
+  std::string name;  // the stem shared by every folder ("x_rgb"), else the stripped stem ("0086" for 0086_GT.png)
   std::filesystem::path rgb;
   std::filesystem::path depth;
   std::filesystem::path gt;

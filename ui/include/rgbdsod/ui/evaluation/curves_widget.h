@@ -38,9 +38,9 @@ class CurvesWidget : public QWidget {
   QCustomPlot* plot() const { return plot_; }
   QComboBox* kindCombo() const { return kind_combo_; }
 
-  // Writes the current kind and curves in paper style (by extension: .png, .pdf, .svg).
-  // Throws core::FileError naming the file on failure.
-  void saveFigure(const std::filesystem::path& file) const;
+  // Writes the current kind and curves in paper style (by extension: .png, .pdf, .svg) at the
+  // style's size and font. Throws core::FileError naming the file on failure.
+  void saveFigure(const std::filesystem::path& file, const figures::FigureStyle& style = {}) const;
 
  signals:
   void kindChanged(rgbdsod::figures::CurveKind kind);

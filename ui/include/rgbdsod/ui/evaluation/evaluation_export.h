@@ -20,10 +20,11 @@ std::string datasetNameOf(const std::filesystem::path& gt_folder);
 core::ResultsTable resultsTable(const std::vector<EvaluationMethod>& methods, const std::string& dataset,
                                 const std::vector<core::Metric>& metrics);
 
-// By extension: .csv (every metric, full precision), .tex (booktabs; the four usual metrics, best
-// bold, second underlined), .md (Markdown) or .txt (aligned text). Throws FileError otherwise.
+// By extension: .csv (every metric, full precision: data, not a view), .tex (booktabs, best bold,
+// second underlined), .md (Markdown) or .txt (aligned text), the last three with `metrics` as
+// columns (the studio passes the columns it shows). Throws FileError otherwise.
 void writeSummaryTable(const std::filesystem::path& file, const std::vector<EvaluationMethod>& methods,
-                       const std::string& dataset);
+                       const std::string& dataset, const std::vector<core::Metric>& metrics);
 
 // CSV text: "image,mae,sm,...,resized,gt_file,pred_file", rows in the order given; values with
 // 9 significant digits, NaN as "NaN".

@@ -22,9 +22,21 @@ struct EvaluationMethod {
   QString folder;  // the prediction folder
   std::shared_ptr<const core::FolderEvaluation> result;  // null until evaluated (or after a failure)
   QString error;   // why the last evaluation failed; empty otherwise
+  // None of its predictions pairs with the GT (a method of another dataset): it keeps no result,
+  // so the summary hides it instead of showing a row of NaN, and the legend says why.
+  bool unpaired = false;
 
   bool evaluated() const { return result != nullptr; }
 };
+
+// How many of the GT images a result covers: a method with predictions for only some of them is
+// scored on those alone, which the studio marks ("47/60").
+struct ImageCoverage {
+  int used = 0;  // paired images, the ones the scores are over
+  int gt = 0;    // GT images (paired + those without a prediction)
+  bool partial() const { return used < gt; }
+};
+ImageCoverage coverageOf(const core::FolderEvaluation& result);
 
 class EvaluationSession : public QObject {
   Q_OBJECT
@@ -34,7 +46,8 @@ class EvaluationSession : public QObject {
   ~EvaluationSession() override;  // stops and waits for the worker
 
   // The GT folder every method is compared with (usually the open dataset's GT folder). Changing
-  // it invalidates the results.
+  // it invalidates the results and re-scopes the methods: every method is evaluated against the new
+  // GT in the worker; those whose predictions pair are scored, the others become `unpaired`.
   void setGtFolder(const QString& folder);
   QString gtFolder() const { return gt_folder_; }
 
@@ -54,7 +67,10 @@ class EvaluationSession : public QObject {
   bool isRunning() const { return running_; }
 
  signals:
-  void methodsChanged();  // a method was added, removed, or renamed
+  void methodsChanged();  // a method was added or removed, or results changed
+  // Only the name changed: views update the row in place (a model reset here would tear down the
+  // legend's open editor while it commits, and Qt warns about closeEditor).
+  void methodRenamed(int method);
   void gtFolderChanged(const QString& folder);
   void started(int method_count);
   // `method` is the index into methods(); `step` counts the methods of this run (0-based).

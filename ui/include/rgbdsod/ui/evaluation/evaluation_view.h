@@ -11,13 +11,16 @@
 #include <QWidget>
 
 #include "rgbdsod/core/evaluator.h"
+#include "rgbdsod/figures/curve_figure.h"
 
 class QComboBox;
+class QDoubleSpinBox;
 class QLabel;
 class QListView;
 class QProgressBar;
 class QPushButton;
 class QTableView;
+class QToolButton;
 
 namespace rgbdsod::core {
 struct Dataset;
@@ -55,11 +58,19 @@ class EvaluationView : public QWidget {
   void sortImagesBy(core::Metric metric);
   core::Metric imageSortMetric() const;
 
+  // The summary's metric columns (core::allMetrics() order); the LaTeX, Markdown and text exports
+  // hold exactly these.
+  void setSummaryMetrics(const std::vector<core::Metric>& metrics);
+  std::vector<core::Metric> summaryMetrics() const;
+  // The exported figure's size (cm) and font (pt), as `rgbdsod plot --width-cm --height-cm --font-pt`.
+  void setFigureStyle(const figures::FigureStyle& style);
+  figures::FigureStyle figureStyle() const;
+
   // Exports; false with lastError() set on failure. The summary by extension (.csv, .tex, .md,
   // .txt: see writeSummaryTable), the per-image table as CSV.
   bool exportSummaryTable(const QString& path);
   bool exportImageTable(const QString& path);
-  bool exportFigure(const QString& path);  // .png, .pdf or .svg
+  bool exportFigure(const QString& path);  // .png, .pdf or .svg, at figureStyle()
   QString lastError() const { return last_error_; }
   QString statusText() const;
   // An evaluation runs or the plot has a redraw pending (the screenshot mode waits for neither).
@@ -75,6 +86,8 @@ class EvaluationView : public QWidget {
   PerImageSortModel* imageProxy() const { return image_proxy_; }
   QTableView* imageView() const { return image_view_; }
   QProgressBar* progressBar() const { return progress_; }
+  QToolButton* columnsButton() const { return columns_button_; }
+  QLabel* scopeNote() const { return scope_note_; }
 
  signals:
   void sampleRequested(const QString& name);
@@ -82,6 +95,9 @@ class EvaluationView : public QWidget {
  private:
   QWidget* buildSidePanel();
   QWidget* buildImagePanel();
+  QWidget* buildSummaryPanel();
+  QWidget* buildFigureOptions();
+  void refreshScopeNote();
   void connectSession();
   void chooseGtFolder();
   void choosePredictionFolders();
@@ -120,6 +136,11 @@ class EvaluationView : public QWidget {
   QTableView* image_view_ = nullptr;
   QComboBox* image_method_combo_ = nullptr;
   QComboBox* image_metric_combo_ = nullptr;
+  QToolButton* columns_button_ = nullptr;
+  QLabel* scope_note_ = nullptr;
+  QDoubleSpinBox* figure_width_ = nullptr;
+  QDoubleSpinBox* figure_height_ = nullptr;
+  QDoubleSpinBox* figure_font_ = nullptr;
   QString last_error_;
   QStringList run_errors_;  // failures of the current run, shown together when it ends
 };
