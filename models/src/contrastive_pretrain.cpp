@@ -57,7 +57,6 @@ ContrastivePretrainNetImpl::ContrastivePretrainNetImpl(ContrastivePretrainOption
 ContrastiveOutput ContrastivePretrainNetImpl::forward(const NetworkInput& view1, const NetworkInput& view2) {
   TORCH_CHECK(view1.rgb.defined() && view1.depth.defined() && view2.rgb.defined() && view2.depth.defined(),
               "contrastive pre-training needs RGB and depth for both views");
-  const double t = options_.temperature;
   const bool need_fusion = options_.lambda_inter > 0.0 && options_.inter == InterObjective::Fusion;
   ContrastiveOutput out;
 
@@ -75,15 +74,20 @@ ContrastiveOutput ContrastivePretrainNetImpl::forward(const NetworkInput& view1,
     out.key_depth = depth_projector_m->forward(pooled(kd));
   }
 
+  // Eq. 8: J = lambda1 * L_intra + lambda2 * L_inter.
   out.loss = torch::zeros({}, q_rgb.options());
   if (options_.lambda_intra > 0.0) {
+    // Eq. 4: L_intra = L(q^r, k+^r, k_i^r) + L(q^d, k+^d, k_i^d), each Eq. 3 at tau_intra.
+    const double t = options_.tau_intra;
     out.intra = infoNceLoss(q_rgb, out.key_rgb, rgb_queue->keys(), t) +
                 infoNceLoss(q_depth, out.key_depth, depth_queue->keys(), t);
     out.loss = out.loss + options_.lambda_intra * out.intra;
   }
   if (options_.lambda_inter > 0.0 && options_.inter == InterObjective::Alignment) {
     // Baseline: the two modalities of one image are the positive pair (keys from the other
-    // modality's momentum encoder on the same view 2), negatives from that modality's queue.
+    // modality's momentum encoder on the same view 2), negatives from that modality's queue;
+    // Table 4's temperature for it (0.1), not the fusion's.
+    const double t = options_.tau_alignment;
     out.inter = infoNceLoss(q_rgb, out.key_depth, depth_queue->keys(), t) +
                 infoNceLoss(q_depth, out.key_rgb, rgb_queue->keys(), t);
     out.loss = out.loss + options_.lambda_inter * out.inter;
@@ -98,7 +102,8 @@ ContrastiveOutput ContrastivePretrainNetImpl::forward(const NetworkInput& view1,
       torch::NoGradGuard no_grad;
       out.key_fusion = fusion_m->embed(fusion_m->forward(kr, kd, 0.0));
     }
-    out.inter = infoNceLoss(q_fusion, out.key_fusion, fusion_queue->keys(), t);
+    // Eq. 7 at tau_inter (0.04).
+    out.inter = infoNceLoss(q_fusion, out.key_fusion, fusion_queue->keys(), options_.tau_inter);
     out.loss = out.loss + options_.lambda_inter * out.inter;
   }
   return out;

@@ -128,47 +128,50 @@ MaskRegions maskRegions(const torch::Tensor& mask_hw, const CasLossOptions& opti
 }
 
 CasLossTerms casLoss(const torch::Tensor& logits, const torch::Tensor& mask, const CasLossOptions& options) {
-  TORCH_CHECK(logits.dim() == 4 && logits.size(1) >= 2, "CAS: logits must be [B,K,H,W] with K >= 2");
+  TORCH_CHECK(logits.dim() == 4 && logits.size(1) >= 2, "CAS: logits must be [B,M,H,W] with M >= 2");
+  TORCH_CHECK(options.alpha >= 0.0 && options.alpha <= 1.0, "CAS: alpha must lie in [0, 1] (Eq. 1)");
   const int64_t batch = logits.size(0), k = logits.size(1);
-  const auto f = torch::softmax(logits, 1);
+  const auto s = torch::softmax(logits, 1);  // "s ... (or softmax output) of the network"
   std::vector<torch::Tensor> us, ds;
   for (int64_t b = 0; b < batch; ++b) {
-    const auto fb = f[b].reshape({k, -1}).t();  // [HW, K]
+    const auto sb = s[b].reshape({k, -1}).t();  // [HW, M]
     const auto m = regionMatrix(maskOf(mask, b), logits, options);
-    TORCH_CHECK(m.ids.size(0) == fb.size(0), "CAS: mask and logits differ in size");
-    const auto mu = m.onehot.mm(fb) / m.area.unsqueeze(1);                // [N, K]
-    const auto sq = (fb - mu.index_select(0, m.ids)).pow(2).sum(1);       // ||f(x) - mu_r(x)||^2
-    const auto within = (m.onehot.mv(sq) / m.area).mean();
-    if (options.uniformer == CasUniformer::Relative) {
-      const auto between = (mu - mu.mean(0, /*keepdim=*/true)).pow(2).sum(1).mean();
+    TORCH_CHECK(m.ids.size(0) == sb.size(0), "CAS: mask and logits differ in size");
+    const auto mean = m.onehot.mm(sb) / m.area.unsqueeze(1);              // s^(r_i): [N, M]
+    const auto sq = (sb - mean.index_select(0, m.ids)).pow(2).sum(1);     // ||s(x) - s^(r(x))||^2
+    const auto per_region = m.onehot.mv(sq) / m.area;                     // (1/|r_i|) int_{r_i} ...
+    if (options.uniformer == CasUniformer::Relative) {  // ours, see the header
+      const auto within = per_region.mean();
+      const auto between = (mean - mean.mean(0, /*keepdim=*/true)).pow(2).sum(1).mean();
       us.push_back(within / (within + between + 1e-8));
     } else {
-      us.push_back(within);
+      us.push_back(per_region.sum());  // Eq. 1: sum_{i=1}^N
     }
-    if (m.count >= 2) {
-      const auto pairs = torch::triu_indices(m.count, m.count, 1, torch::TensorOptions().device(logits.device()));
-      const auto gap = (mu.index_select(0, pairs[0]) - mu.index_select(0, pairs[1])).pow(2).sum(1);
-      ds.push_back((1.0 - 0.5 * gap).mean());
-    } else {
-      ds.push_back(torch::zeros({}, logits.options()));
-    }
+    // Eq. 1: sum_i sum_{j != i} ||s^(r_i) - s^(r_j)||^2 over ordered pairs; the i = j entries of the
+    // full N x N table are 0 (and so is their gradient: no square root), so the table's sum is it.
+    // One region: an empty sum, 0.
+    ds.push_back((mean.unsqueeze(1) - mean.unsqueeze(0)).pow(2).sum());
   }
   CasLossTerms t;
   t.uniformer = torch::stack(us).mean();
   t.discriminator = torch::stack(ds).mean();
-  t.total = t.uniformer + options.alpha * t.discriminator;
+  // Eq. 1: alpha weighs the uniformer, (1 - alpha) the discriminator, which enters with a minus.
+  t.total = options.alpha * t.uniformer - (1.0 - options.alpha) * t.discriminator;
   return t;
 }
 
 torch::Tensor caceLoss(const torch::Tensor& logits, const torch::Tensor& mask, const CasLossOptions& options) {
-  TORCH_CHECK(logits.dim() == 4 && logits.size(1) >= 2, "CACE: logits must be [B,K,H,W] with K >= 2");
+  TORCH_CHECK(logits.dim() == 4 && logits.size(1) >= 2, "CACE: logits must be [B,M,H,W] with M >= 2");
   const int64_t batch = logits.size(0), k = logits.size(1);
   const auto logp = torch::log_softmax(logits, 1);
   std::vector<torch::Tensor> losses;
   for (int64_t b = 0; b < batch; ++b) {
-    const auto lp = logp[b].reshape({k, -1}).t();  // [HW, K]
+    const auto lp = logp[b].reshape({k, -1}).t();  // [HW, M]
     const auto m = regionMatrix(maskOf(mask, b), logits, options);
-    const auto cost = -m.onehot.mm(lp);            // [N, K]: CE summed over the region per channel
+    const auto cost = -m.onehot.mm(lp);            // [N, M]: CE summed over the region per channel
+    // Our reading of the paper's degenerate min(-y log p, -(1 - y) log p) (see the header): the min
+    // over the region -> channel assignments of this image, found on detached costs; the gradient
+    // flows through the chosen one.
     const auto assign = bestAssignment(cost);
     const auto chosen = torch::tensor(assign, torch::kLong).to(logits.device());
     const auto rows = torch::arange(m.count, torch::TensorOptions().dtype(torch::kLong).device(logits.device()));

@@ -1,10 +1,11 @@
 #include "rgbdsod/models/lsf_fusion.h"
 
+#include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include <torch/nn/functional/activation.h>
 #include <torch/nn/functional/upsampling.h>
 #include <torch/nn/modules/activation.h>
 #include <torch/utils.h>
@@ -15,12 +16,10 @@ namespace F = torch::nn::functional;
 
 namespace {
 
-torch::nn::Sequential convRelu(int64_t in, int64_t out, int64_t kernel) {
-  return torch::nn::Sequential(
-      torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, kernel).padding(kernel / 2)),
-      torch::nn::ReLU(torch::nn::ReLUOptions(true)));
-}
+std::string levelKey(int level) { return "level" + std::to_string(level); }
 
+// Fixed upsampling of the transition output to the level below ("upsampled by a fixed
+// de-convolutional layer"): bilinear, which is what a fixed bilinear deconvolution computes.
 torch::Tensor resizeFeature(const torch::Tensor& x, torch::IntArrayRef size) {
   if (x.size(2) == size[0] && x.size(3) == size[1]) return x;
   return F::interpolate(x, F::InterpolateFuncOptions()
@@ -29,16 +28,33 @@ torch::Tensor resizeFeature(const torch::Tensor& x, torch::IntArrayRef size) {
                                .align_corners(false));
 }
 
-// Copies every parameter and buffer of `from` into `to` (same architecture, same width).
+torch::Tensor applyAdaptation(torch::nn::Sequential& seq, const torch::Tensor& x) {
+  return seq->is_empty() ? x : seq->forward(x);
+}
+
+// VGG-16's level channels (blocks 1..5, then the global layer) at the options' width, as
+// Vgg16Impl::levelChannels() computes them.
+std::array<int64_t, Vgg16Impl::kLevels> trunkChannels(const Vgg16Options& o) {
+  const double w = o.backbone.width;
+  return {scaledChannels(64, w),  scaledChannels(128, w), scaledChannels(256, w),
+          scaledChannels(512, w), scaledChannels(512, w), scaledChannels(o.level6_channels, w)};
+}
+
+// Copies every parameter of `from` into `to` (same architecture, same width).
 void copyModule(const torch::nn::Module& from, torch::nn::Module& to, const std::string& what) {
   torch::NoGradGuard no_grad;
   auto source = from.named_parameters();
-  for (auto& item : to.named_parameters()) {
+  auto target = to.named_parameters();
+  if (source.size() != target.size()) {
+    throw std::invalid_argument("LsfFusionNet::loadStreams: " + what + " has " + std::to_string(source.size()) +
+                                " parameters, the fusion network's counterpart " + std::to_string(target.size()));
+  }
+  for (auto& item : target) {
     const torch::Tensor* src = source.find(item.key());
     if (src == nullptr || !src->sizes().equals(item.value().sizes())) {
       throw std::invalid_argument("LsfFusionNet::loadStreams: " + what + " has no parameter '" +
-                                  item.key() + "' of the fusion trunk's shape (width or input "
-                                  "channels differ?)");
+                                  item.key() + "' of the fusion network's shape (width, input "
+                                  "channels or adaptation layers differ?)");
     }
     item.value().copy_(*src);
   }
@@ -48,11 +64,15 @@ void copyModule(const torch::nn::Module& from, torch::nn::Module& to, const std:
 
 // ---------------------------------------------------------------------------------------------
 CaFuseBlockImpl::CaFuseBlockImpl(const CaFuseOptions& options) : options_(options) {
-  const int64_t c = options.channels;
-  // Adaptation of each modality's backbone feature to the block's working width.
-  reduce_rgb = register_module("reduce_rgb", convRelu(options.rgb_channels, c, 3));
-  reduce_depth = register_module("reduce_depth", convRelu(options.depth_channels, c, 3));
+  const int64_t c = options.adaptedChannels();
+  if (lsfAdaptedChannels(options.depth_channels, options.adaptation) != c) {
+    throw std::invalid_argument("CaFuseBlock: the RGB and depth features of level " +
+                                std::to_string(options.level) + " must have the same channels");
+  }
+  adapt_rgb = register_module("adapt_rgb", lsfAdaptation(options.rgb_channels, options.adaptation));
+  adapt_depth = register_module("adapt_depth", lsfAdaptation(options.depth_channels, options.adaptation));
   if (options.mode == CaFuseMode::Select) {
+    // "A 1x1 convolutional layer, acting as a selector" (Sec. 3.2), one per direction.
     select_depth_to_rgb = register_module("select_depth_to_rgb",
                                           torch::nn::Conv2d(torch::nn::Conv2dOptions(c, c, 1)));
     select_rgb_to_depth = register_module("select_rgb_to_depth",
@@ -62,23 +82,26 @@ CaFuseBlockImpl::CaFuseBlockImpl(const CaFuseOptions& options) : options_(option
     rgb_head = register_module("rgb_head", torch::nn::Conv2d(torch::nn::Conv2dOptions(c, 1, 1)));
     depth_head = register_module("depth_head", torch::nn::Conv2d(torch::nn::Conv2dOptions(c, 1, 1)));
   }
-  int64_t fuse_in = 2 * c;
-  if (options.upper_channels > 0) {
-    transition = register_module("transition", convRelu(options.upper_channels, c, 1));
-    fuse_in += c;
+  const int64_t rd = options.representationChannels();
+  // delta^m_rd of Eq. 4 "for fusing cross-modal cross-level features and performing joint
+  // inference": a 1x1 conv to one logit (ours: the paper gives no layer; as for P_i in the streams).
+  joint_head = register_module("joint_head", torch::nn::Conv2d(torch::nn::Conv2dOptions(rd, 1, 1)));
+  if (options.transition > 0) {
+    // Table 1's transition layer "selected from the m+1 layer F~^{m+1}_RD": 1x1 conv + ReLU.
+    transition = register_module(
+        "transition", torch::nn::Sequential(torch::nn::Conv2d(torch::nn::Conv2dOptions(rd, options.transition, 1)),
+                                            torch::nn::ReLU(torch::nn::ReLUOptions(true))));
   }
-  fuse = register_module("fuse", convRelu(fuse_in, c, 3));
-  joint_head = register_module("joint_head", torch::nn::Conv2d(torch::nn::Conv2dOptions(c, 1, 1)));
 }
 
 CaFuseBlockImpl::Output CaFuseBlockImpl::forward(const torch::Tensor& rgb_feature,
                                                  const torch::Tensor& depth_feature,
                                                  const torch::Tensor& upper) {
-  torch::Tensor r = reduce_rgb->forward(rgb_feature);
-  torch::Tensor d = reduce_depth->forward(depth_feature);
+  torch::Tensor r = applyAdaptation(adapt_rgb, rgb_feature);    // F^m_R
+  torch::Tensor d = applyAdaptation(adapt_depth, depth_feature);  // F^m_D
   if (options_.mode == CaFuseMode::Select) {
-    // Residual selection: each modality keeps its own feature and adds what the selector picks
-    // from the other one; both selectors read the features before either is updated.
+    // F~^m_R = F^m_R + S_1(F^m_D) and the symmetric F~^m_D = F^m_D + S_2(F^m_R); both selectors
+    // read the features before either residual is added.
     torch::Tensor r_sel = r + select_depth_to_rgb->forward(d);
     torch::Tensor d_sel = d + select_rgb_to_depth->forward(r);
     r = r_sel;
@@ -90,70 +113,106 @@ CaFuseBlockImpl::Output CaFuseBlockImpl::forward(const torch::Tensor& rgb_featur
     out.depth_branch = depth_head->forward(d);
   }
   std::vector<torch::Tensor> parts = {r, d};
-  if (!transition.is_empty()) {
+  if (options_.upper_channels > 0) {
     if (!upper.defined()) throw std::invalid_argument("CaFuseBlock: the level above is missing");
-    parts.push_back(resizeFeature(transition->forward(upper), r.sizes().slice(2)));
+    parts.push_back(resizeFeature(upper, r.sizes().slice(2)));
   }
-  out.fused = fuse->forward(torch::cat(parts, 1));
-  out.joint = joint_head->forward(out.fused);
+  out.representation = torch::cat(parts, 1);                 // F~^m_RD
+  out.joint = joint_head->forward(out.representation);        // Eq. 4: P^m_RD = delta(F~^m_RD)
+  if (!transition.is_empty()) out.down = transition->forward(out.representation);
   return out;
 }
 
 // ---------------------------------------------------------------------------------------------
+std::array<CaFuseOptions, kLsfLevels> lsfFusionBlocks(const LsfFusionOptions& options) {
+  if (options.rgb.backbone.width != options.depth.backbone.width ||
+      options.rgb.level6_channels != options.depth.level6_channels) {
+    throw std::invalid_argument("LsfFusionNet: the RGB and depth trunks must have the same width");
+  }
+  const double width = options.rgb.backbone.width;
+  const auto rgb_channels = trunkChannels(options.rgb);
+  const auto depth_channels = trunkChannels(options.depth);
+  std::array<CaFuseOptions, kLsfLevels> blocks;
+  for (int j = 0; j < kLsfLevels; ++j) {
+    const auto ju = static_cast<size_t>(j);
+    const LsfTable1Row& row = options.table[ju];
+    CaFuseOptions& b = blocks[ju];
+    b.level = j + kLsfFirstLevel;
+    b.rgb_channels = rgb_channels[static_cast<size_t>(b.level - 1)];
+    b.depth_channels = depth_channels[static_cast<size_t>(b.level - 1)];
+    b.adaptation = row.adaptation;
+    b.adaptation.channels = row.adaptation.layers > 0 ? scaledChannels(row.adaptation.channels, width) : 0;
+    // Level 2 passes nothing down; without cross-level transmission no level does.
+    b.transition = options.cross_level && j > 0 && row.transition > 0 ? scaledChannels(row.transition, width) : 0;
+    b.mode = options.mode;
+    b.branch_heads = options.branch_supervision;
+  }
+  for (int j = 0; j + 1 < kLsfLevels; ++j) {
+    blocks[static_cast<size_t>(j)].upper_channels = blocks[static_cast<size_t>(j + 1)].transition;
+  }
+  return blocks;
+}
+
 LsfFusionNetImpl::LsfFusionNetImpl(const LsfFusionOptions& options) : options_(options) {
+  const auto specs = lsfFusionBlocks(options);
   rgb = register_module("rgb", Vgg16(options.rgb));
   depth = register_module("depth", Vgg16(options.depth));
-  blocks = torch::nn::ModuleList();
-  const double width = options.rgb.backbone.width;
-  for (int j = 0; j < kLevels; ++j) {
-    const auto level = static_cast<size_t>(j + kFirstLevel - 1);  // index into levelChannels
-    CaFuseOptions block;
-    block.rgb_channels = rgb->levelChannels()[level];
-    block.depth_channels = depth->levelChannels()[level];
-    block.channels = scaledChannels(options.channels[static_cast<size_t>(j)], width);
-    const bool has_upper = options.cross_level && j + 1 < kLevels;
-    block.upper_channels =
-        has_upper ? scaledChannels(options.channels[static_cast<size_t>(j + 1)], width) : 0;
-    block.mode = options.mode;
-    block.branch_heads = options.branch_supervision;
-    blocks->push_back(CaFuseBlock(block));
+  std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> items;
+  for (const CaFuseOptions& spec : specs) {
+    const auto trunk = static_cast<size_t>(spec.level - 1);
+    if (rgb->levelChannels()[trunk] != spec.rgb_channels || depth->levelChannels()[trunk] != spec.depth_channels) {
+      throw std::logic_error("LsfFusionNet: lsfFusionBlocks disagrees with the trunks' channels");
+    }
+    items.emplace_back(levelKey(spec.level), CaFuseBlock(spec).ptr());
   }
-  register_module("blocks", blocks);
+  blocks = register_module("blocks", torch::nn::ModuleDict(items));
   bpdc = register_module("bpdc", Bpdc(kLevels));
+  side_fusion = register_module("side_fusion", LsfSideFusion(kLevels));
+}
+
+CaFuseBlockImpl& LsfFusionNetImpl::block(int level) { return blocks->at<CaFuseBlockImpl>(levelKey(level)); }
+const CaFuseBlockImpl& LsfFusionNetImpl::block(int level) const {
+  return static_cast<const torch::nn::ModuleDictImpl&>(*blocks).at<CaFuseBlockImpl>(levelKey(level));
 }
 
 Prediction LsfFusionNetImpl::forward(const NetworkInput& input) {
   if (!input.rgb.defined() || !input.depth.defined()) {
     throw std::invalid_argument("LsfFusionNet: needs both rgb and depth");
   }
-  const std::vector<torch::Tensor> fr = rgb->forward(input.rgb);
+  const std::vector<torch::Tensor> fr = rgb->forward(input.rgb);  // levels 1..6; level 1 unused
   const std::vector<torch::Tensor> fd = depth->forward(input.depth);
 
   Prediction p;
   p.sides.resize(kLevels);
   torch::Tensor upper;
-  // Top-down: level 6 first, each block receiving the fused feature of the block above.
-  for (int j = kLevels - 1; j >= 0; --j) {
-    const auto level = static_cast<size_t>(j + kFirstLevel - 1);
-    auto out = blocks[static_cast<size_t>(j)]->as<CaFuseBlockImpl>()->forward(
-        fr[level], fd[level], options_.cross_level ? upper : torch::Tensor());
-    const std::string name = "level" + std::to_string(j + kFirstLevel);
-    p.sides[static_cast<size_t>(j)] = out.joint;
+  // Top-down: level 6 first, each block receiving the transition output of the block above.
+  for (int level = kFirstLevel + kLevels - 1; level >= kFirstLevel; --level) {
+    const auto trunk = static_cast<size_t>(level - 1);
+    auto out = block(level).forward(fr[trunk], fd[trunk], upper);
+    const std::string name = levelKey(level);
+    p.sides[static_cast<size_t>(level - kFirstLevel)] = out.joint;
     if (out.rgb_branch.defined()) {
       p.branches["rgb/" + name] = out.rgb_branch;
       p.branches["depth/" + name] = out.depth_branch;
     }
-    p.features["fused/" + name] = out.fused;
-    upper = out.fused;
+    p.features["fused/" + name] = out.representation;
+    upper = out.down;
   }
-  p.sides_combined = bpdc->forward(p.sides);
-  p.final = resizeLogits(p.sides_combined.front(), input.rgb.sizes().slice(2));
+  const torch::IntArrayRef size = input.rgb.sizes().slice(2);
+  p.sides_combined = bpdc->forward(p.sides);  // Eq. 5
+  p.sides_fused = side_fusion->forward(p.sides_combined, size);  // Eq. 6's last term
+  p.final = resizeLogits(p.sides_combined.front(), size);
   return p;
 }
 
 void LsfFusionNetImpl::loadStreams(LsfStream& teacher, LsfStream& student) {
   copyModule(*teacher->backbone, *rgb, "the teacher's backbone");
   copyModule(*student->backbone, *depth, "the student's backbone");
+  for (int level = kFirstLevel; level < kFirstLevel + kLevels; ++level) {
+    const std::string name = levelKey(level);
+    copyModule(*teacher->head(level).adaptation, *block(level).adapt_rgb, "the teacher's heads." + name + ".adaptation");
+    copyModule(*student->head(level).adaptation, *block(level).adapt_depth, "the student's heads." + name + ".adaptation");
+  }
 }
 
 }  // namespace rgbdsod::models

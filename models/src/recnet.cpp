@@ -48,33 +48,54 @@ torch::Tensor FeatureIntegrationImpl::forward(const ResNet50Features& features) 
   return torch::cat(maps, 1);
 }
 
-ReciprocalAttentionImpl::ReciprocalAttentionImpl(int64_t channels, int64_t reduction, bool update_background)
-    : update_background_(update_background) {
-  const int64_t qk = std::max<int64_t>(1, channels / reduction);
-  f2 = register_module("f2", conv(channels, qk, 1));
-  b1 = register_module("b1", conv(channels, channels, 1));
-  b2 = register_module("b2", conv(channels, qk, 1));
-  beta = register_parameter("beta", torch::zeros({1}));
-  if (update_background_) {
-    f1 = register_module("f1", conv(channels, channels, 1));
+int64_t recnetAttentionChannels(double width) { return scaledChannels(512, width); }
+
+ReciprocalAttentionImpl::ReciprocalAttentionImpl(const ReciprocalAttentionOptions& options) : options_(options) {
+  TORCH_CHECK(options_.channels > 0 && options_.qk_channels > 0, "ReciprocalAttention: channels must be positive");
+  TORCH_CHECK(options_.update_foreground || options_.update_background,
+              "ReciprocalAttention: at least one of Eqs. 2-3 must be enabled");
+  // "a convolution layers with 512 kernels of 1 x 1 to generate four new feature maps F1, F2, B1
+  // and B2 ... {F1,F2,B1,B2} in R^{CxHxW}": the 512 kernels apply to F2 and B2, which only meet in
+  // the dot product of Eq. 1; F1 and B1 keep C channels because Eqs. 2-3 add them to B and F.
+  const int64_t c = options_.channels;
+  f2 = register_module("f2", conv(c, options_.qk_channels, 1));
+  if (options_.update_foreground) b1 = register_module("b1", conv(c, c, 1));
+  b2 = register_module("b2", conv(c, options_.qk_channels, 1));
+  // "alpha is initialized as 0 and gradually learn to assign more weight"; the same for beta.
+  if (options_.update_foreground) beta = register_parameter("beta", torch::zeros({1}));
+  if (options_.update_background) {
+    f1 = register_module("f1", conv(c, c, 1));
     alpha = register_parameter("alpha", torch::zeros({1}));
   }
 }
 
 torch::Tensor ReciprocalAttentionImpl::attention(const torch::Tensor& fg, const torch::Tensor& bg) {
-  const auto q = b2(bg).flatten(2);  // [B, C', N]
-  const auto k = f2(fg).flatten(2);  // [B, C', N]
-  // (B2^T F2)[i, j] = b2_i . f2_j; softmax over i so each output position j averages the others.
-  return torch::softmax(torch::bmm(q.transpose(1, 2), k), 1);
+  const auto b2_flat = b2(bg).flatten(2);  // [B, C', N]
+  const auto f2_flat = f2(fg).flatten(2);  // [B, C', N]
+  // Eq. 1: x_ij = exp(B2_i . F2_j) / sum_{i=1..N} exp(B2_i . F2_j): (B2^T F2)[i, j] = B2_i . F2_j,
+  // softmax over i (dim 1), so each column j of X sums to one.
+  return torch::softmax(torch::bmm(b2_flat.transpose(1, 2), f2_flat), 1);
 }
 
 std::pair<torch::Tensor, torch::Tensor> ReciprocalAttentionImpl::forward(const torch::Tensor& fg,
                                                                          const torch::Tensor& bg) {
   const auto x = attention(fg, bg);
+  // Eqs. 2-3 print B+_j = alpha sum_i (x_ji F1_i) + B_j and F+_j = beta sum_i (x_ji B1_i) + F_j, but
+  // Eq. 1 normalises x over its first index. The module's equations and wording follow DANet's
+  // position attention (s_ji = exp(B_i . C_j) / sum_i exp(B_i . C_j), E_j = alpha sum_i s_ji D_i +
+  // A_j) with Eq. 1's subscripts swapped: there, and in SAGAN (presumably the "Zhang et al. 2018a"
+  // cited for the zero-initialised scale), the weight is normalised over the summed source index i.
+  // We follow that convention (RecNetAttentionIndex::Danet, the default), which is also the
+  // text's "a matrix multiplication between F1 and X" (C x N times N x N): out_j = sum_i x_ij V_i =
+  // (V X)[:, j], each output a convex combination of the sources; the same X for both directions, as
+  // the paper's single "reciprocal attention weight map X". Printed takes the subscripts literally:
+  // out_j = sum_i x_ji V_i = (V X^T)[:, j] (weights normalised over the outputs instead).
+  const auto w = options_.index == RecNetAttentionIndex::Printed ? x.transpose(1, 2) : x;
   const auto shape = fg.sizes();
-  const auto f_plus = beta * torch::bmm(b1(bg).flatten(2), x).view(shape) + fg;
-  if (!update_background_) return {f_plus, bg};
-  const auto b_plus = alpha * torch::bmm(f1(fg).flatten(2), x).view(shape) + bg;
+  auto f_plus = fg;
+  auto b_plus = bg;
+  if (options_.update_foreground) f_plus = beta * torch::bmm(b1(bg).flatten(2), w).view(shape) + fg;  // Eq. 3
+  if (options_.update_background) b_plus = alpha * torch::bmm(f1(fg).flatten(2), w).view(shape) + bg;  // Eq. 2
   return {f_plus, b_plus};
 }
 
@@ -102,14 +123,19 @@ RecNetImpl::RecNetImpl(RecNetOptions options) : options_(options) {
 
   fg_integration = register_module("fg_integration", FeatureIntegration(level_channels, per_level));
   fg_head = register_module("fg_head", SaliencyHead(fg_integration->outChannels(), head_mid));
-  if (options_.variant == RecNetVariant::ForegroundOnly) return;
+  // "Backbone+Foreground ... there is only one foreground branch in this setting."
+  if (options_.variant == RecNetVariant::BackboneForeground) return;
   bg_integration = register_module("bg_integration", FeatureIntegration(level_channels, per_level));
   bg_head = register_module("bg_head", SaliencyHead(bg_integration->outChannels(), head_mid));
-  if (options_.variant == RecNetVariant::Full || options_.variant == RecNetVariant::OneWayAttention) {
-    attention = register_module(
-        "attention", ReciprocalAttention(fg_integration->outChannels(), options_.attention_reduction,
-                                         options_.variant == RecNetVariant::Full));
-  }
+  if (options_.variant == RecNetVariant::BackboneTwoBranches) return;
+  ReciprocalAttentionOptions ao;
+  ao.channels = fg_integration->outChannels();
+  ao.qk_channels = recnetAttentionChannels(options_.width);
+  // "In the setting 'Background-RAM', Eqs. (3) is disabled and Eqs. (2) doesnot work in 'Foreground-RAM'."
+  ao.update_foreground = options_.variant != RecNetVariant::BackgroundRam;
+  ao.update_background = options_.variant != RecNetVariant::ForegroundRam;
+  ao.index = options_.attention_index;
+  attention = register_module("attention", ReciprocalAttention(ao));
 }
 
 Prediction RecNetImpl::forward(const NetworkInput& input) {
@@ -124,7 +150,7 @@ Prediction RecNetImpl::forward(const NetworkInput& input) {
   const auto features = backbone->forward(x);
   Prediction p;
   auto fg = fg_integration->forward(features);
-  if (options_.variant == RecNetVariant::ForegroundOnly) {
+  if (options_.variant == RecNetVariant::BackboneForeground) {
     p.features["fg"] = fg;
     p.foreground = resizeTo(fg_head->forward(fg), h, w);
     p.final = p.foreground;
@@ -136,6 +162,7 @@ Prediction RecNetImpl::forward(const NetworkInput& input) {
   p.features["bg"] = bg;
   p.foreground = resizeTo(fg_head->forward(fg), h, w);
   p.background = resizeTo(bg_head->forward(bg), h, w);
+  // Eq. 6: "Sal = relu(Sig(phi_F) - Sig(phi_B))".
   p.final = torch::relu(torch::sigmoid(p.foreground) - torch::sigmoid(p.background));
   p.final_is_probability = true;
   return p;

@@ -10,6 +10,17 @@
 
 namespace rgbdsod::models {
 
+torch::Tensor transferL2Loss(const torch::Tensor& adapted, const torch::Tensor& target, TransferReduction reduction) {
+  if (!adapted.sizes().equals(target.sizes()) || adapted.dim() < 2) {
+    throw std::invalid_argument("transferL2Loss: adapted and target must have the same [N, ...] shape");
+  }
+  const torch::Tensor squared = (adapted - target.detach()).pow(2);
+  // "we use L2 distance between the feature vectors, f(x, y) = ||x - y||_2^2": per pair, then the
+  // mean over the pairs (Sum); Mean divides that by the C*H*W elements of a pair's map.
+  if (reduction == TransferReduction::Mean) return squared.mean();
+  return squared.flatten(1).sum(1).mean();
+}
+
 SupervisionTransferImpl::SupervisionTransferImpl(LsfStream rgb_network,
                                                  const SupervisionTransferOptions& options)
     : options_(options) {

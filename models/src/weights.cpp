@@ -1,5 +1,7 @@
 #include "rgbdsod/models/weights.h"
 
+#include "rgbdsod/models/checkpoint_format.h"
+
 #include <array>
 #include <fstream>
 #include <iterator>
@@ -205,6 +207,7 @@ void saveCheckpoint(const torch::nn::Module& model, const torch::optim::Optimize
   torch::serialize::OutputArchive model_archive;
   model.save(model_archive);
   archive.write("model", model_archive);
+  writeModelFormat(archive);
   if (optimizer != nullptr) {
     torch::serialize::OutputArchive optimizer_archive;
     optimizer->save(optimizer_archive);
@@ -228,6 +231,8 @@ bool loadCheckpoint(torch::nn::Module& model, torch::optim::Optimizer* optimizer
     if (!archive.try_read("model", model_archive)) {
       throw core::FileError(path, "not an rgbdsod checkpoint (no 'model' entry)");
     }
+    const std::string mismatch = describeArchitectureMismatch(model_archive, model, readModelFormat(archive));
+    if (!mismatch.empty()) throw core::FileError(path, mismatch);
     model.load(model_archive);
     if (optimizer == nullptr) return false;
     torch::serialize::InputArchive optimizer_archive;

@@ -57,18 +57,24 @@ TEST(RecNetLoss, TermsByHand) {
   const auto t = recnetLoss(f, b, g, o);
   const double ce_f = (-std::log(0.75) - std::log(0.5)) / 2;
   const double ce_b = (-std::log(0.5) - std::log(0.25)) / 2;  // targets 1 - G = (0, 1)
-  // 1 - p_B = (0.5, 0.75).
-  const double kl_fb = (bernoulliKl(0.75, 0.5) + bernoulliKl(0.5, 0.75)) / 2;
-  const double kl_bf = (bernoulliKl(0.5, 0.75) + bernoulliKl(0.75, 0.5)) / 2;
+  // Eq. 5 (target first): KL(1 - p_B || p_F) with 1 - p_B = (0.5, 0.75), and KL(0 || p_F p_B) =
+  // -log(1 - p_F p_B), p_F p_B = (0.375, 0.125).
+  const double kl_c = (bernoulliKl(0.5, 0.75) + bernoulliKl(0.75, 0.5)) / 2;
+  const double kl_o = (-std::log(0.625) - std::log(0.875)) / 2;
   EXPECT_NEAR(t.foreground_ce.item<double>(), ce_f, 1e-12);
   EXPECT_NEAR(t.background_ce.item<double>(), ce_b, 1e-12);
-  EXPECT_NEAR(t.kl_fg_to_bg.item<double>(), kl_fb, 1e-12);
-  EXPECT_NEAR(t.kl_bg_to_fg.item<double>(), kl_bf, 1e-12);
-  EXPECT_NEAR(t.total.item<double>(), ce_f + ce_b + 0.5 * (kl_fb + kl_bf), 1e-12);
-  // Complementary branches (B = -F) have no cooperative penalty.
+  EXPECT_NEAR(t.kl_complement.item<double>(), kl_c, 1e-12);
+  EXPECT_NEAR(t.kl_overlap.item<double>(), kl_o, 1e-12);
+  EXPECT_NEAR(t.total.item<double>(), ce_f + ce_b + 0.5 * (kl_c + kl_o), 1e-12);
+  // Complementary branches (B = -F) have no complement penalty, but they still overlap.
   const auto c = recnetLoss(f, -f, g);
-  EXPECT_NEAR(c.kl_fg_to_bg.item<double>(), 0.0, 1e-12);
-  EXPECT_NEAR(c.kl_bg_to_fg.item<double>(), 0.0, 1e-12);
+  EXPECT_NEAR(c.kl_complement.item<double>(), 0.0, 1e-12);
+  EXPECT_GT(c.kl_overlap.item<double>(), 0.1);
+  // Table 2's "RecNet w/o cooperative loss": the CEs alone (the KL terms are still reported).
+  o.cooperative = false;
+  const auto n = recnetLoss(f, b, g, o);
+  EXPECT_NEAR(n.total.item<double>(), ce_f + ce_b, 1e-12);
+  EXPECT_NEAR(n.kl_overlap.item<double>(), kl_o, 1e-12);
 }
 
 TEST(RecNetLoss, StableForSaturatedLogits) {
@@ -105,44 +111,47 @@ TEST(InfoNce, MatchesAnExplicitSoftmax) {
 }
 
 TEST(CasLoss, TermsByHand) {
-  // K = 2, four pixels, mask (0, 0, 1, 1).
+  // K = 2, four pixels, mask (0, 0, 1, 1). Eq. 1 (more cases in cas_paper_test.cpp).
   const std::vector<std::vector<double>> p = {{0.9, 0.1}, {0.7, 0.3}, {0.2, 0.8}, {0.4, 0.6}};
   const auto logits = logitsFromProbs(p);
   const auto mask = torch::tensor({0.0, 0.0, 1.0, 1.0}, torch::kDouble).view({1, 1, 1, 4});
-  // mu_0 = (0.8, 0.2), mu_1 = (0.3, 0.7); each pixel is 0.1 away per channel: ||f - mu||^2 = 0.02.
-  const double u = 0.02;
-  const double d = 1.0 - 0.5 * (0.5 * 0.5 + 0.5 * 0.5);
+  // mu_0 = (0.8, 0.2), mu_1 = (0.3, 0.7); each pixel is 0.1 away per channel: ||f - mu||^2 = 0.02
+  // per pixel and per region, summed over the two regions; ||mu_0 - mu_1||^2 = 0.5 per ordered pair.
+  const double u = 0.04;
+  const double d = 2 * (0.5 * 0.5 + 0.5 * 0.5);
   CasLossOptions o;
   o.alpha = 0.3;
   const auto t = casLoss(logits, mask, o);
   EXPECT_NEAR(t.uniformer.item<double>(), u, 1e-12);
   EXPECT_NEAR(t.discriminator.item<double>(), d, 1e-12);
-  EXPECT_NEAR(t.total.item<double>(), u + 0.3 * d, 1e-12);
-  EXPECT_NEAR(casLoss(logits, mask).total.item<double>(), u + 0.1 * d, 1e-12);  // default alpha 0.1
+  EXPECT_NEAR(t.total.item<double>(), 0.3 * u - 0.7 * d, 1e-12);
+  EXPECT_NEAR(casLoss(logits, mask).total.item<double>(), 0.1 * u - 0.9 * d, 1e-12);  // default alpha 0.1
   // Swapping the labels changes nothing: the loss is class-agnostic.
   EXPECT_NEAR(casLoss(logits, 1.0 - mask, o).total.item<double>(), t.total.item<double>(), 1e-12);
 }
 
-TEST(CasLoss, MinimalForPiecewiseConstantOneHotOutputs) {
+TEST(CasLoss, LowestForPiecewiseConstantOneHotOutputs) {
   const auto mask = torch::zeros({1, 1, 6, 6});
   mask.slice(2, 1, 4).slice(3, 2, 5).fill_(1.0);
   auto logits = torch::full({1, 3, 6, 6}, -40.0);
   logits.select(1, 2).masked_fill_(mask[0][0] > 0.5, 40.0);  // object -> channel 2
   logits.select(1, 0).masked_fill_(mask[0][0] < 0.5, 40.0);  // background -> channel 0
+  // U = 0; D = 2 ordered pairs x ||e_2 - e_0||^2 = 2 x 2: L = -(1 - alpha) 4, the least for N = 2.
   const auto best = casLoss(logits, mask);
-  EXPECT_NEAR(best.total.item<double>(), 0.0, 1e-9);
-  // The same one-hot for both regions keeps U = 0 but pays the full discriminator: alpha.
+  EXPECT_NEAR(best.uniformer.item<double>(), 0.0, 1e-9);
+  EXPECT_NEAR(best.total.item<double>(), -0.9 * 4, 1e-6);
+  // The same one-hot for both regions keeps U = 0 but earns no discriminator: 0.
   auto same = torch::full({1, 3, 6, 6}, -40.0);
   same.select(1, 1).fill_(40.0);
   const auto collapsed = casLoss(same, mask);
   EXPECT_NEAR(collapsed.uniformer.item<double>(), 0.0, 1e-9);
-  EXPECT_NEAR(collapsed.total.item<double>(), 0.1, 1e-6);
-  // Bounded: 0 <= L <= 1 - 1/K + alpha for any output, and above the minimum.
+  EXPECT_NEAR(collapsed.total.item<double>(), 0.0, 1e-6);
+  // Bounded: -2 (1 - alpha) N (N - 1) <= L <= alpha N (1 - 1/K) for any output (N <= 2 here).
   torch::manual_seed(7);
   for (int trial = 0; trial < 20; ++trial) {
     const auto l = casLoss(torch::randn({2, 3, 6, 6}) * 5.0, (torch::rand({2, 1, 6, 6}) > 0.5).to(torch::kFloat));
-    EXPECT_GE(l.total.item<double>(), 0.0);
-    EXPECT_LE(l.total.item<double>(), 1.0 - 1.0 / 3 + 0.1);
+    EXPECT_GE(l.total.item<double>(), -0.9 * 4 - 1e-6);
+    EXPECT_LE(l.total.item<double>(), 0.1 * 2 * (1.0 - 1.0 / 3) + 1e-6);
   }
 }
 
@@ -152,26 +161,29 @@ TEST(CasLoss, RelativeUniformerIsTheWithinRegionShareOfTheVariance) {
   // The hand example: within = 0.02; descriptors (0.8, 0.2), (0.3, 0.7) around (0.55, 0.45): 0.125 each.
   const std::vector<std::vector<double>> p = {{0.9, 0.1}, {0.7, 0.3}, {0.2, 0.8}, {0.4, 0.6}};
   const auto mask = torch::tensor({0.0, 0.0, 1.0, 1.0}, torch::kDouble).view({1, 1, 1, 4});
-  EXPECT_NEAR(casLoss(logitsFromProbs(p), mask, rel).uniformer.item<double>(), 0.02 / (0.02 + 0.125), 1e-6);
-  // One constant output everywhere is no longer a minimiser (0/0 counts as all within), while
-  // piecewise-constant distinct outputs still give 0.
+  const auto t = casLoss(logitsFromProbs(p), mask, rel);
+  EXPECT_NEAR(t.uniformer.item<double>(), 0.02 / (0.02 + 0.125), 1e-6);
+  EXPECT_NEAR(t.total.item<double>(), 0.1 * 0.02 / (0.02 + 0.125) - 0.9 * 1.0, 1e-6);  // D as in Eq. 1
+  // Piecewise-constant distinct outputs give U_rel = 0; one constant output everywhere is the 0/0
+  // point, counted as 0, and earns no discriminator.
   const auto blob = torch::zeros({1, 1, 6, 6});
   blob.slice(2, 1, 4).slice(3, 2, 5).fill_(1.0);
   auto logits = torch::full({1, 3, 6, 6}, -40.0);
   logits.select(1, 2).masked_fill_(blob[0][0] > 0.5, 40.0);
   logits.select(1, 0).masked_fill_(blob[0][0] < 0.5, 40.0);
-  EXPECT_NEAR(casLoss(logits, blob, rel).total.item<double>(), 0.0, 1e-6);
+  EXPECT_NEAR(casLoss(logits, blob, rel).uniformer.item<double>(), 0.0, 1e-6);
+  EXPECT_NEAR(casLoss(logits, blob, rel).total.item<double>(), -0.9 * 4, 1e-6);
   auto same = torch::full({1, 3, 6, 6}, -40.0);
   same.select(1, 1).fill_(40.0);
-  EXPECT_NEAR(casLoss(same, blob, rel).total.item<double>(), 0.1, 1e-6);  // D only: U is 0/(0+0)
+  EXPECT_NEAR(casLoss(same, blob, rel).total.item<double>(), 0.0, 1e-6);
   auto noisy = torch::randn({1, 3, 6, 6}) * 0.01;  // near-uniform start: U near 1, not near 0
   EXPECT_GT(casLoss(noisy, blob, rel).uniformer.item<double>(), 0.5);
-  // Bounded by 1 + alpha.
+  // U_rel in [0, 1].
   torch::manual_seed(3);
   for (int trial = 0; trial < 20; ++trial) {
     const auto l = casLoss(torch::randn({2, 3, 6, 6}) * 5.0, (torch::rand({2, 1, 6, 6}) > 0.5).to(torch::kFloat), rel);
-    EXPECT_GE(l.total.item<double>(), 0.0);
-    EXPECT_LE(l.total.item<double>(), 1.0 + 0.1);
+    EXPECT_GE(l.uniformer.item<double>(), 0.0);
+    EXPECT_LE(l.uniformer.item<double>(), 1.0 + 1e-6);
   }
 }
 
@@ -186,10 +198,10 @@ TEST(CasLoss, RegionsFromValuesOrConnectedComponents) {
   EXPECT_EQ(r.ids[0].item<int64_t>(), 0);
   EXPECT_EQ(r.ids[3].item<int64_t>(), 2);  // the right blob is found after the background
   EXPECT_EQ(maskRegions(torch::tensor({0, 3, 7, 3}, torch::kLong).view({2, 2})).count, 3);
-  // One region only: no discriminator term.
+  // One region only: no discriminator term, alpha U alone.
   const auto single = casLoss(torch::randn({1, 2, 4, 4}), torch::ones({1, 1, 4, 4}));
   EXPECT_EQ(single.discriminator.item<double>(), 0.0);
-  EXPECT_NEAR(single.total.item<double>(), single.uniformer.item<double>(), 1e-12);
+  EXPECT_NEAR(single.total.item<double>(), 0.1 * single.uniformer.item<double>(), 1e-7);
 }
 
 TEST(CaceLoss, TakesTheBestChannelAssignment) {

@@ -49,7 +49,7 @@ TEST(LsfVgg16, TorchvisionModuleNamesAndTaps) {
   }
   EXPECT_NE(params.find("conv6.weight"), nullptr);
   EXPECT_EQ(params.size(), 28U);  // 13 convs + conv6, weight and bias each
-  EXPECT_EQ(params["conv6.weight"].size(2), 7);
+  EXPECT_EQ(params["conv6.weight"].size(2), 13);  // "a new 512 13x13 convolutional layer"
 
   torch::NoGradGuard no_grad;
   const torch::Tensor x = torch::rand({1, 3, 64, 64});
@@ -68,32 +68,32 @@ TEST(LsfVgg16, TorchvisionModuleNamesAndTaps) {
 }
 
 TEST(LsfBpdc, CombinesAsTheFormulaOnConstructedInputs) {
-  Bpdc bpdc(3);
+  Bpdc bpdc(3);  // levels 2 (finest, 4x4), 3 (2x2), 4 (1x1, the coarsest: P~_4 = P_4)
   {
     torch::NoGradGuard no_grad;
-    // levels 0 (finest, 4x4), 1 (2x2), 2 (1x1)
-    bpdc->named_parameters()["level0"].copy_(torch::tensor({2.0F, 3.0F, 5.0F}));
-    bpdc->named_parameters()["level1"].copy_(torch::tensor({7.0F, 11.0F}));
-    bpdc->named_parameters()["level2"].copy_(torch::tensor({13.0F}));
+    bpdc->named_parameters()["level2"].copy_(torch::tensor({2.0F, 3.0F, 5.0F}));
+    bpdc->named_parameters()["level3"].copy_(torch::tensor({7.0F, 11.0F}));
   }
   const torch::Tensor p0 = torch::full({1, 1, 4, 4}, 1.0F);
   const torch::Tensor p1 = torch::full({1, 1, 2, 2}, 0.5F);
   const torch::Tensor p2 = torch::full({1, 1, 1, 1}, -1.0F);
   const auto c = bpdc->forward({p0, p1, p2});
-  const float c2 = 13.0F * -1.0F;                    // P~_2 = w_2 P_2
-  const float c1 = 7.0F * 0.5F + 11.0F * c2;         // P~_1 = w_1 P_1 + w~_{2,1} up(P~_2)
-  const float c0 = 2.0F * 1.0F + 3.0F * c1 + 5.0F * c2;  // P~_0 = w_0 P_0 + w~_{1,0} P~_1 + w~_{2,0} P~_2
+  const float c2 = -1.0F;                                // P~_4 = P_4
+  const float c1 = 7.0F * 0.5F + 11.0F * c2;             // P~_3 = w_3 P_3 + w~_{4,3} up(P~_4)
+  const float c0 = 2.0F * 1.0F + 3.0F * c1 + 5.0F * c2;  // P~_2 = w_2 P_2 + w~_{3,2} P~_3 + w~_{4,2} P~_4
   EXPECT_TRUE(torch::allclose(c[2], torch::full({1, 1, 1, 1}, c2)));
   EXPECT_TRUE(torch::allclose(c[1], torch::full({1, 1, 2, 2}, c1)));
   EXPECT_TRUE(torch::allclose(c[0], torch::full({1, 1, 4, 4}, c0)));
   // Only the coarser levels: same weights, same result.
   const auto upper = bpdc->forward({p1, p2}, 1);
   EXPECT_TRUE(torch::allclose(upper[0], c[1]));
+  EXPECT_THROW(bpdc->forward({p0, p1}), std::invalid_argument);
 
   // Default initialisation is a convex combination: equal inputs stay equal.
-  Bpdc fresh(6);
+  Bpdc fresh(5);
+  EXPECT_EQ(fresh->named_parameters().size(), 4U);  // levels 2..5; level 6 has none
   std::vector<torch::Tensor> sides;
-  for (int64_t s = 32; s >= 1; s /= 2) sides.push_back(torch::full({1, 1, s, s}, 0.25F));
+  for (int64_t s = 32; s >= 2; s /= 2) sides.push_back(torch::full({1, 1, s, s}, 0.25F));
   for (const auto& out : fresh->forward(sides)) EXPECT_TRUE(torch::allclose(out, torch::full_like(out, 0.25F)));
 }
 
@@ -101,14 +101,15 @@ TEST(LsfStream, PredictionShapesAndGradientsReachEveryParameter) {
   LsfStream net(streamOptions(1.0 / 32, 3));
   const torch::Tensor x = torch::rand({2, 3, 64, 96});
   Prediction p = net->forward(x);
-  ASSERT_EQ(p.sides.size(), 6U);
-  ASSERT_EQ(p.sides_combined.size(), 6U);
+  ASSERT_EQ(p.sides.size(), 5U);  // levels 2..6
+  ASSERT_EQ(p.sides_combined.size(), 5U);
   EXPECT_EQ(p.final.sizes(), torch::IntArrayRef({2, 1, 64, 96}));
-  for (size_t i = 0; i < 6; ++i) {
-    const int64_t stride = int64_t{1} << i;
-    EXPECT_EQ(p.sides[i].sizes(), torch::IntArrayRef({2, 1, 64 / stride, 96 / stride}));
-    EXPECT_EQ(p.sides_combined[i].sizes(), p.sides[i].sizes());
-    EXPECT_EQ(p.features.count("level" + std::to_string(i + 1)), 1U);
+  EXPECT_EQ(p.sides_fused.sizes(), torch::IntArrayRef({2, 1, 64, 96}));
+  for (size_t j = 0; j < 5; ++j) {
+    const int64_t stride = int64_t{2} << j;  // strides 2..32
+    EXPECT_EQ(p.sides[j].sizes(), torch::IntArrayRef({2, 1, 64 / stride, 96 / stride}));
+    EXPECT_EQ(p.sides_combined[j].sizes(), p.sides[j].sizes());
+    EXPECT_EQ(p.features.count("level" + std::to_string(j + 2)), 1U);
   }
   const torch::Tensor mask = (torch::rand({2, 1, 64, 96}) > 0.5).to(torch::kFloat);
   lsfTeacherLoss(p, mask).backward();
@@ -124,8 +125,12 @@ TEST(LsfDistillation, StudentLearnsTeacherStaysFrozen) {
   auto out = distill->forward(in);
   EXPECT_EQ(out.student.final.sizes(), torch::IntArrayRef({2, 1, 64, 64}));
   hcdLoss(out.student, out.teacher).backward();
-  // Every student parameter gets a gradient; no teacher parameter does.
-  expectGradients(*distill, "student.", "teacher.");
+  // Every student parameter that Eq. 3 reaches gets a gradient (trunk, heads, BPDC); no teacher
+  // parameter does. The fused weights are not in Eq. 3.
+  expectGradients(*distill, "student.backbone.", "teacher.");
+  expectGradients(*distill, "student.heads.");
+  expectGradients(*distill, "student.bpdc.");
+  EXPECT_FALSE(distill->student->side_fusion->weights.grad().defined());
 }
 
 TEST(LsfFusion, ShapesBranchesAndAblationsAtSeveralSizes) {
@@ -144,10 +149,14 @@ TEST(LsfFusion, ShapesBranchesAndAblationsAtSeveralSizes) {
     options.cross_level = c.cross_level;
     LsfFusionNet net(options);
     const auto params = net->named_parameters();
-    EXPECT_EQ(params.find("blocks.0.select_depth_to_rgb.weight") != nullptr, c.mode == CaFuseMode::Select);
-    EXPECT_EQ(params.find("blocks.0.rgb_head.weight") != nullptr, c.branches);
-    EXPECT_EQ(params.find("blocks.0.transition.0.weight") != nullptr, c.cross_level);
-    EXPECT_EQ(params.find("blocks.4.transition.0.weight"), nullptr);  // level 6 has no level above
+    EXPECT_EQ(params.find("blocks.level2.select_depth_to_rgb.weight") != nullptr, c.mode == CaFuseMode::Select);
+    EXPECT_EQ(params.find("blocks.level2.rgb_head.weight") != nullptr, c.branches);
+    // Table 1: levels 3..6 pass their representation down; level 2 has no level below.
+    EXPECT_EQ(params.find("blocks.level6.transition.0.weight") != nullptr, c.cross_level);
+    EXPECT_EQ(params.find("blocks.level3.transition.0.weight") != nullptr, c.cross_level);
+    EXPECT_EQ(params.find("blocks.level2.transition.0.weight"), nullptr);
+    EXPECT_NE(params.find("blocks.level4.adapt_rgb.2.weight"), nullptr);
+    EXPECT_EQ(params.find("blocks.level6.adapt_rgb.0.weight"), nullptr);  // level 6: no adaptation
 
     for (const int64_t size : {32, 64}) {
       NetworkInput in{torch::rand({1, 3, size, size + 32}), torch::rand({1, 1, size, size + 32})};
@@ -155,6 +164,7 @@ TEST(LsfFusion, ShapesBranchesAndAblationsAtSeveralSizes) {
       ASSERT_EQ(p.sides.size(), 5U);
       ASSERT_EQ(p.sides_combined.size(), 5U);
       EXPECT_EQ(p.final.sizes(), torch::IntArrayRef({1, 1, size, size + 32}));
+      EXPECT_EQ(p.sides_fused.sizes(), p.final.sizes());
       for (size_t j = 0; j < 5; ++j) {
         const int64_t stride = int64_t{2} << j;  // levels 2..6: strides 2..32
         EXPECT_EQ(p.sides[j].sizes(), torch::IntArrayRef({1, 1, size / stride, (size + 32) / stride}));
@@ -185,6 +195,11 @@ TEST(LsfFusion, LoadStreamsCopiesTheTrainedTrunks) {
                            teacher->backbone->named_parameters()["features.0.weight"]));
   EXPECT_TRUE(torch::equal(net->depth->named_parameters()["conv6.weight"],
                            student->backbone->named_parameters()["conv6.weight"]));
+  // ... and each level's adaptation layers: F^m_R, F^m_D are the streams' adapted features.
+  EXPECT_TRUE(torch::equal(net->block(4).adapt_rgb->named_parameters()["2.weight"],
+                           teacher->head(4).adaptation->named_parameters()["2.weight"]));
+  EXPECT_TRUE(torch::equal(net->block(5).adapt_depth->named_parameters()["0.bias"],
+                           student->head(5).adaptation->named_parameters()["0.bias"]));
   LsfStream wrong(streamOptions(1.0 / 16, 3));
   EXPECT_THROW(net->loadStreams(wrong, student), std::invalid_argument);
 }
@@ -202,7 +217,7 @@ TEST(LsfSupervisionTransfer, AdaptationMatchesTapAndFrankenRunsOnDepth) {
     EXPECT_EQ(out.adapted.sizes(), out.target.sizes()) << vggTapName(tap);
     EXPECT_FALSE(out.target.requires_grad());
     EXPECT_GE(out.adapted.min().item<float>(), 0.0F);  // ReLU adaptation
-    supervisionTransferLoss(out.adapted, out.target).backward();
+    transferL2Loss(out.adapted, out.target, TransferReduction::Mean).backward();
     // The depth trunk above the tap gets no gradient from this loss (it is not used).
     expectGradients(*st, "adaptation.", "rgb.");
     for (const auto& item : st->depth->named_parameters()) {

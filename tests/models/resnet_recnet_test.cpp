@@ -101,10 +101,10 @@ TEST(ResNet50, AnyInputChannelsAndPlainStride32) {
 }
 
 TEST(RecNet, OutputShapesForEveryVariant) {
-  for (const auto variant : {RecNetVariant::Full, RecNetVariant::ForegroundOnly, RecNetVariant::TwoBranchNoAttention,
-                             RecNetVariant::OneWayAttention}) {
+  for (const auto variant : {RecNetVariant::Full, RecNetVariant::BackboneForeground, RecNetVariant::BackboneTwoBranches,
+                             RecNetVariant::ForegroundRam, RecNetVariant::BackgroundRam}) {
     // Widths 1/16 and 1/32 and sizes 32 and 48 alternate over the variants (four shapes in all).
-    const bool odd = variant == RecNetVariant::ForegroundOnly || variant == RecNetVariant::OneWayAttention;
+    const bool odd = variant == RecNetVariant::BackboneForeground || variant == RecNetVariant::ForegroundRam;
     {
       RecNet net(recnetOptions(odd ? 1.0 / 32 : 1.0 / 16, variant));
       for (const int64_t size : {odd ? int64_t{32} : int64_t{48}}) {
@@ -113,7 +113,7 @@ TEST(RecNet, OutputShapesForEveryVariant) {
         const std::vector<int64_t> full{2, 1, size, size};
         EXPECT_EQ(p.final.sizes(), full);
         EXPECT_EQ(p.foreground.sizes(), full);
-        if (variant == RecNetVariant::ForegroundOnly) {
+        if (variant == RecNetVariant::BackboneForeground) {
           EXPECT_FALSE(p.background.defined());
           EXPECT_FALSE(p.final_is_probability);
         } else {
@@ -127,7 +127,7 @@ TEST(RecNet, OutputShapesForEveryVariant) {
         }
       }
       EXPECT_EQ(static_cast<bool>(net->attention),
-                variant == RecNetVariant::Full || variant == RecNetVariant::OneWayAttention);
+                variant != RecNetVariant::BackboneForeground && variant != RecNetVariant::BackboneTwoBranches);
     }
   }
 }
@@ -144,7 +144,10 @@ TEST(RecNet, EarlyFusedDepthWidensConv1) {
 }
 
 TEST(ReciprocalAttention, IsTheIdentityAtInitialisation) {
-  ReciprocalAttention att(16, 4);
+  ReciprocalAttentionOptions ao;
+  ao.channels = 16;
+  ao.qk_channels = 4;
+  ReciprocalAttention att(ao);
   const auto f = torch::randn({2, 16, 5, 6});
   const auto b = torch::randn({2, 16, 5, 6});
   const auto [fp, bp] = att->forward(f, b);
@@ -158,7 +161,10 @@ TEST(ReciprocalAttention, IsTheIdentityAtInitialisation) {
 
 TEST(ReciprocalAttention, MatchesTheFormulaByHand) {
   // Identity 1x1 convs make F1 = F2 = F and B1 = B2 = B, so X[i,j] = softmax_i(b_i . f_j).
-  ReciprocalAttention att(2, 1);
+  ReciprocalAttentionOptions ao;
+  ao.channels = 2;
+  ao.qk_channels = 2;
+  ReciprocalAttention att(ao);
   {
     torch::NoGradGuard no_grad;
     for (auto& item : att->named_parameters()) {

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "rgbdsod/training/config.h"
+#include "rgbdsod/training/stage.h"
 #include "test_support.h"
 
 using namespace rgbdsod;
@@ -30,6 +31,20 @@ TEST(TrainConfig, DefaultsAreValidForEveryStage) {
     EXPECT_EQ(c.data.size, 128);
     EXPECT_GT(c.optim.lr, 0.0);
   }
+}
+
+TEST(TrainConfig, CasDefaultsAreThePapers) {
+  // CAS paper, Sec. 6: "alpha was set to 0.1 ... The learning rate was 1e-3 with Adam"; Eq. 1's own
+  // uniformer; no weight decay or schedule is named, so none.
+  const auto c = resolveConfig("cas", {}, {});
+  EXPECT_EQ(c.optim.kind, training::OptimizerKind::Adam);
+  EXPECT_DOUBLE_EQ(c.optim.lr, 1e-3);
+  EXPECT_DOUBLE_EQ(c.optim.weight_decay, 0.0);
+  EXPECT_DOUBLE_EQ(c.optim.poly_power, 0.0);
+  EXPECT_DOUBLE_EQ(training::configNumber(c, "loss.alpha", 0, 1), 0.1);
+  EXPECT_EQ(training::configString(c, "loss.uniformer"), "paper");
+  EXPECT_EQ(training::configString(c, "loss.name"), "cas");
+  EXPECT_GT(c.val.every, 0);  // the saliency channel is chosen on the validation split
 }
 
 TEST(TrainConfig, OverridesSetTypedValues) {
@@ -98,7 +113,7 @@ TEST(TrainConfig, UnknownStageIsRejected) {
 }
 
 TEST(TrainConfig, ResolvedJsonRoundTrips) {
-  const auto a = resolveConfig("recnet", {}, {"optim.lr=0.002", "model.variant=one-way"});
+  const auto a = resolveConfig("recnet", {}, {"optim.lr=0.002", "model.variant=foreground-ram"});
   const auto b = training::configFromResolved(a.resolved, "config.json");
   EXPECT_EQ(a.resolved, b.resolved);
   EXPECT_DOUBLE_EQ(b.optim.lr, 0.002);
@@ -107,4 +122,60 @@ TEST(TrainConfig, ResolvedJsonRoundTrips) {
   auto [key, what] = configError([&] { training::configFromResolved(broken, "run/config.json"); });
   EXPECT_EQ(key, "run.stepz");
   EXPECT_NE(what.find("run/config.json"), std::string::npos);
+}
+
+TEST(TrainConfig, RecNetOffersTable2SettingsByTheirNames) {
+  const auto d = resolveConfig("recnet", {}, {});
+  EXPECT_EQ(training::configString(d, "model.variant"), "recnet");  // the full model
+  EXPECT_EQ(training::configString(d, "model.attention_index"), "danet");
+  EXPECT_TRUE(training::configBool(d, "loss.cooperative"));
+  EXPECT_EQ(training::configString(d, "loss.kl_direction"), "target-first");
+  EXPECT_DOUBLE_EQ(training::configNumber(d, "loss.overlap_epsilon", 0.0, 1.0), 1e-6);
+  torch::manual_seed(1);
+  for (const std::string v : {"recnet", "backbone+foreground", "backbone+two-branches", "background-ram",
+                              "foreground-ram"}) {
+    // "RecNet w/o cooperative loss" is loss.cooperative=false with any of them.
+    const auto c = resolveConfig("recnet", {}, {"model.variant=" + v, "model.width=0.03125", "loss.cooperative=false"});
+    const auto stage = training::makeStage(c);
+    torch::NoGradGuard no_grad;
+    EXPECT_EQ(stage->predict({torch::randn({1, 3, 32, 32}), {}}).final.size(3), 32) << v;
+  }
+  auto [key, what] = configError([&] { training::makeStage(resolveConfig("recnet", {}, {"model.variant=full"})); });
+  EXPECT_EQ(key, "model.variant");
+  EXPECT_NE(what.find("background-ram"), std::string::npos) << what;
+}
+
+// Issue 13 items 5 and 6: the contrastive stages and the transfer stage default to the papers.
+TEST(TrainConfig, ContrastiveAndTransferDefaultsFollowThePapers) {
+  using training::configNumber;
+  using training::configString;
+  for (const std::string stage : {"contrast-intra", "contrast-inter", "contrast"}) {
+    const auto c = resolveConfig(stage, {}, {});
+    // "tau_intra is set to 0.1"; "0.1 for alignment, and 0.04 for ours"; Eq. 8 "0.5 equally".
+    EXPECT_DOUBLE_EQ(configNumber(c, "loss.tau_intra", 0.0, 1.0), 0.1) << stage;
+    EXPECT_DOUBLE_EQ(configNumber(c, "loss.tau_inter", 0.0, 1.0), 0.04) << stage;
+    EXPECT_DOUBLE_EQ(configNumber(c, "loss.tau_alignment", 0.0, 1.0), 0.1) << stage;
+    EXPECT_DOUBLE_EQ(configNumber(c, "loss.lambda_intra", 0.0, 1.0), 0.5) << stage;
+    EXPECT_DOUBLE_EQ(configNumber(c, "loss.lambda_inter", 0.0, 1.0), stage == "contrast-intra" ? 0.0 : 0.5) << stage;
+    EXPECT_DOUBLE_EQ(configNumber(c, "model.queue_size", 1, 1 << 20), 16384) << stage;
+    EXPECT_DOUBLE_EQ(configNumber(c, "model.mask_ratio", 0.0, 1.0), 0.5) << stage;
+    EXPECT_EQ(c.optim.kind, training::OptimizerKind::Sgd) << stage;
+    EXPECT_DOUBLE_EQ(c.optim.momentum, 0.9) << stage;
+    EXPECT_DOUBLE_EQ(c.optim.weight_decay, 2e-4) << stage;
+    EXPECT_DOUBLE_EQ(c.data.augment.jitter, 0.0) << stage;  // crop, grayscale, flip only
+    EXPECT_GT(c.data.augment.grayscale_p, 0.0) << stage;
+    EXPECT_TRUE(c.data.augment.hflip) << stage;
+    EXPECT_FALSE(c.model.contains("temperature")) << stage;  // one key per term now
+  }
+  // Two-stage: 0.03 then 0.05; one-stage 0.07.
+  EXPECT_DOUBLE_EQ(resolveConfig("contrast-intra", {}, {}).optim.lr, 0.03);
+  EXPECT_DOUBLE_EQ(resolveConfig("contrast-inter", {}, {}).optim.lr, 0.05);
+  EXPECT_DOUBLE_EQ(resolveConfig("contrast", {}, {}).optim.lr, 0.07);
+
+  const auto t = resolveConfig("transfer", {}, {});
+  EXPECT_EQ(configString(t, "model.tap"), "pool5");
+  EXPECT_EQ(configString(t, "model.depth_init"), "random");  // "from random initialization"
+  EXPECT_EQ(configString(t, "loss.reduction"), "mean");     // ||x - y||_2^2 / (C*H*W): a scale
+  auto [key, what] = configError([&] { resolveConfig("contrast", {}, {"model.temperature=0.07"}); });
+  EXPECT_EQ(key, "model.temperature");
 }

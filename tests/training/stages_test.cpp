@@ -15,6 +15,7 @@
 #include "rgbdsod/models/contrastive_pretrain.h"
 #include "rgbdsod/models/lsf_fusion.h"
 #include "rgbdsod/models/lsf_stream.h"
+#include "rgbdsod/models/supervision_transfer.h"
 #include "rgbdsod/training/checkpoint.h"
 #include "rgbdsod/training/inference.h"
 #include "rgbdsod/training/job.h"
@@ -109,8 +110,8 @@ TEST_F(Stages, DistillationKeepsTheTeacherFrozen) {
     EXPECT_TRUE(torch::equal(p.value(), distilled_teacher[p.key()])) << p.key();
   // ... and the student learned (it started as the teacher with its first conv summed to 1 channel).
   EXPECT_EQ(pair.student->backbone->options().backbone.in_channels, 1);
-  EXPECT_FALSE(torch::equal(pair.student->named_parameters()["heads.0.predict.weight"],
-                            teacher->named_parameters()["heads.0.predict.weight"]));
+  EXPECT_FALSE(torch::equal(pair.student->named_parameters()["heads.level2.predict.weight"],
+                            teacher->named_parameters()["heads.level2.predict.weight"]));
 }
 
 TEST_F(Stages, FusionStartsFromTheTeacherAndTheDistilledStudent) {
@@ -128,6 +129,12 @@ TEST_F(Stages, FusionStartsFromTheTeacherAndTheDistilledStudent) {
     EXPECT_TRUE(torch::equal(p.value(), rgb[p.key()])) << "rgb." << p.key();
   for (const auto& p : pair.student->backbone->named_parameters())
     EXPECT_TRUE(torch::equal(p.value(), depth[p.key()])) << "depth." << p.key();
+  // RD-(C) also starts each CA-Fuse block's adaptation layers from the two streams' (Table 1).
+  for (int level = 2; level <= 5; ++level) {
+    const auto adapted = net.block(level).adapt_depth->named_parameters();
+    for (const auto& p : pair.student->head(level).adaptation->named_parameters())
+      EXPECT_TRUE(torch::equal(p.value(), adapted[p.key()])) << "level " << level << " " << p.key();
+  }
 
   // Table 3's other starts: "random" leaves the trunks as initialised.
   const TrainConfig random = resolveConfig("fuse", {}, {"model.width=0.0625", "model.init=random"});
@@ -213,6 +220,18 @@ TEST_F(Stages, SupervisionTransferAndCasRecipesRun) {
   o.push_back("model.selection_data=" + (data_->path() / "test").string());
   const RecipeResult cas = runRecipe({"cas", data_->path(), tmp / "cas", o, false}, {}, {});
   ASSERT_EQ(cas.outcome, TrainOutcome::Finished) << cas.message;
+}
+
+TEST_F(Stages, CasRejectsTheOldUniformerAndAnAlphaOutsideEq1) {
+  test::TempDir tmp;
+  // loss.uniformer is "paper" (Eq. 1) or "relative" (ours); the earlier "absolute" is gone.
+  const std::string uniformer = keyOfError(request("cas", tmp / "a", {"loss.uniformer=absolute"}));
+  EXPECT_NE(uniformer.find("loss.uniformer | "), std::string::npos) << uniformer;
+  EXPECT_NE(uniformer.find("paper, relative"), std::string::npos) << uniformer;
+  // Eq. 1 weighs the terms alpha and 1 - alpha: alpha lies in [0, 1].
+  const std::string alpha = keyOfError(request("cas", tmp / "b", {"loss.alpha=2"}));
+  EXPECT_NE(alpha.find("loss.alpha | "), std::string::npos) << alpha;
+  for (const char* run : {"a", "b"}) EXPECT_FALSE(fs::exists(tmp / run)) << run;
 }
 
 TEST_F(Stages, CasPicksTheChannelThatCorrelatesPositivelyWithTheGt) {
@@ -310,4 +329,55 @@ TEST(RecipeOverrides, GoToTheStagesThatHaveTheKeyOrToTheNamedStep) {
     EXPECT_EQ(e.key(), "model.variant");
   }
   EXPECT_THROW(findRecipe("learn-select-fool"), ConfigError);
+}
+
+// Issue 13 item 5: one config key per temperature and the Eq. 8 weights reach the network.
+TEST(ContrastStageConfig, TemperaturesAndWeightsReachTheNetwork) {
+  const std::vector<std::string> tiny{"model.width=0.03125", "model.queue_size=16"};
+  auto stage = makeStage(resolveConfig("contrast", {}, tiny));
+  const auto& d = dynamic_cast<models::ContrastivePretrainNetImpl&>(stage->model()).options();
+  EXPECT_DOUBLE_EQ(d.tau_intra, 0.1);
+  EXPECT_DOUBLE_EQ(d.tau_inter, 0.04);
+  EXPECT_DOUBLE_EQ(d.tau_alignment, 0.1);
+  EXPECT_DOUBLE_EQ(d.lambda_intra, 0.5);
+  EXPECT_DOUBLE_EQ(d.lambda_inter, 0.5);
+  auto set = tiny;
+  set.insert(set.end(), {"loss.tau_intra=0.2", "loss.tau_inter=0.05", "loss.tau_alignment=0.3", "loss.lambda_intra=0.25",
+                         "loss.lambda_inter=0.75"});
+  auto other = makeStage(resolveConfig("contrast", {}, set));
+  const auto& o = dynamic_cast<models::ContrastivePretrainNetImpl&>(other->model()).options();
+  EXPECT_DOUBLE_EQ(o.tau_intra, 0.2);
+  EXPECT_DOUBLE_EQ(o.tau_inter, 0.05);
+  EXPECT_DOUBLE_EQ(o.tau_alignment, 0.3);
+  EXPECT_DOUBLE_EQ(o.lambda_intra, 0.25);
+  EXPECT_DOUBLE_EQ(o.lambda_inter, 0.75);
+  auto intra = makeStage(resolveConfig("contrast-intra", {}, tiny));
+  EXPECT_DOUBLE_EQ(dynamic_cast<models::ContrastivePretrainNetImpl&>(intra->model()).options().lambda_inter, 0.0);
+}
+
+// Issue 13 item 6: the transfer stage's loss is ||adapted - target||^2 per pair (pool5), averaged
+// over the pairs, with loss.reduction=sum; by default (mean) divided by the C*H*W of the map.
+TEST(TransferStageConfig, LossIsTheSquaredNormPerPair) {
+  torch::manual_seed(4);
+  Batch batch;
+  batch.rgb = torch::randn({2, 3, 64, 64});
+  batch.depth = torch::rand({2, 1, 64, 64});
+  torch::manual_seed(5);
+  auto sum_stage = makeStage(resolveConfig("transfer", {}, {"model.width=0.03125", "loss.reduction=sum"}));
+  torch::manual_seed(5);
+  auto mean_stage = makeStage(resolveConfig("transfer", {}, {"model.width=0.03125"}));
+  torch::NoGradGuard no_grad;
+  const double sum = sum_stage->loss(batch).total.item<double>();
+  const double mean = mean_stage->loss(batch).total.item<double>();
+  auto& net = dynamic_cast<models::SupervisionTransferImpl&>(sum_stage->model());
+  EXPECT_EQ(net.options().tap, models::VggTap::Pool5);
+  const auto out = net.forward({batch.rgb, batch.depth});
+  ASSERT_EQ(out.target.size(2), 2);  // pool5 of a 64 px input: stride 32
+  const double elements = static_cast<double>(out.target[0].numel());
+  double by_hand = 0.0;
+  const auto diff = (out.adapted - out.target).flatten();
+  for (int64_t i = 0; i < diff.numel(); ++i) by_hand += diff[i].item<double>() * diff[i].item<double>();
+  by_hand /= 2;  // two pairs
+  EXPECT_NEAR(sum, by_hand, 1e-4 * by_hand);
+  EXPECT_NEAR(mean, by_hand / elements, 1e-4 * by_hand / elements);
 }

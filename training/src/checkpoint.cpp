@@ -11,6 +11,7 @@
 
 #include "rgbdsod/core/atomic_write.h"
 #include "rgbdsod/core/errors.h"
+#include "rgbdsod/models/checkpoint_format.h"
 
 namespace rgbdsod::training {
 namespace fs = std::filesystem;
@@ -31,6 +32,7 @@ void saveTrainCheckpoint(const fs::path& file, const torch::nn::Module& model,
   torch::serialize::OutputArchive model_archive;
   model.save(model_archive);
   archive.write("model", model_archive);
+  models::writeModelFormat(archive);
   if (optimizer) {
     torch::serialize::OutputArchive opt_archive;
     optimizer->save(opt_archive);
@@ -57,6 +59,8 @@ TrainState loadTrainCheckpoint(const fs::path& file, torch::nn::Module& model, t
     archive.load_from(file.string());
     torch::serialize::InputArchive model_archive;
     archive.read("model", model_archive);
+    const std::string mismatch = models::describeArchitectureMismatch(model_archive, model, models::readModelFormat(archive));
+    if (!mismatch.empty()) throw core::FileError(file, mismatch);
     model.load(model_archive);
     if (optimizer) {
       torch::serialize::InputArchive opt_archive;

@@ -181,7 +181,8 @@ const std::vector<std::string>& stageNames() {
 namespace {
 
 // Learn-Select-Fuse streams: VGG-16 (+ level-6 global conv) at a width, side heads, BPDC.
-json lsfModel() { return {{"width", 0.125}, {"level6_kernel", 7}}; }
+// level6_kernel 13: the paper's "new 512 13x13 convolutional layer" (Sec. 4.2).
+json lsfModel() { return {{"width", 0.125}, {"level6_kernel", 13}}; }
 
 json contrastiveModel() {
   return {{"width", 0.125},         {"embedding_dim", 128}, {"projection_hidden", 2048},
@@ -195,44 +196,66 @@ json stageDefaults(const std::string& stage) {
   d["stage"] = stage;
   d["loss"] = json::object();
   if (stage == "teacher") {
-    // Learn-Select-Fuse RGB teacher: VGG-16 + side heads + BPDC, Eq. 9.
+    // Learn-Select-Fuse RGB teacher: VGG-16 + side heads + BPDC, Eq. 9 (combined side outputs and
+    // their fused term; side_weight, the raw P_i, is ours). The paper's learning rates (1e-7,
+    // 1e-6, 2e-9) are for Caffe losses summed over pixels: ours averages BCE, so only distill's fits.
     d["model"] = lsfModel();
     d["model"]["pretrained"] = "";  // torchvision VGG-16 archive (rgbdsod weights import)
-    d["loss"] = {{"side_weight", 1.0}, {"combined_weight", 1.0}};
+    d["loss"] = {{"side_weight", 0.0}, {"combined_weight", 1.0}, {"fused_weight", 1.0}};
   } else if (stage == "distill") {
     // Hierarchical cross-modal distillation (Eq. 3): unlabeled RGB-D pairs, the teacher frozen.
     d["model"] = lsfModel();
     d["model"]["teacher"] = "";             // run folder of the trained teacher
     d["model"]["student_init"] = "teacher"; // "teacher" (its weights, first conv summed) or "random"
-    d["loss"] = {{"on_probabilities", true}};
+    // Eq. 3: g(x, y) = ||x - y||_2^2 on the logits, summed over pixels ("mean" and
+    // on_probabilities are ours); with that sum the paper's rate 1e-6 (Sec. 4.2) applies.
+    d["loss"] = {{"on_probabilities", false}, {"reduction", "sum"}};
+    d["optim"]["lr"] = 1e-6;
   } else if (stage == "fuse") {
     // CA-Fuse RGB-D fusion (Eq. 6); init "streams" is the paper's, "rgb" / "random" its Table 3 rows.
     d["model"] = lsfModel();
     d["model"].update({{"init", "streams"}, {"teacher", ""}, {"student", ""}, {"mode", "select"},
                        {"branch_supervision", true}, {"cross_level", true}});
-    d["loss"] = {{"side_weight", 1.0}, {"combined_weight", 1.0}, {"branch_weight", 1.0}};
+    // Eq. 6: branches, combined joint predictions and the fused term (side_weight: ours).
+    d["loss"] = {{"side_weight", 0.0}, {"combined_weight", 1.0}, {"branch_weight", 1.0}, {"fused_weight", 1.0}};
   } else if (stage == "recnet") {
-    d["model"] = {{"width", 0.125}, {"variant", "full"}, {"depth_input", "none"}, {"pretrained", ""}};
-    d["loss"] = {{"cooperative_weight", 1.0}};
+    // RecNet: variant = a Table 2 row ("recnet", "backbone+foreground", "backbone+two-branches",
+    // "background-ram", "foreground-ram"); attention_index "danet" (Eqs. 2-3 summed over Eq. 1's
+    // softmax index) or "printed" (x_ji literally); loss = Eq. 4 + Eq. 5 (cooperative = false: "RecNet
+    // w/o cooperative loss"), D_KL(prediction, target) as KL(target || prediction) ("target-first")
+    // or KL(prediction || target) ("prediction-first", the overlap's 0 taken as overlap_epsilon).
+    d["model"] = {{"width", 0.125}, {"variant", "recnet"}, {"attention_index", "danet"}, {"depth_input", "none"},
+                  {"pretrained", ""}};
+    d["loss"] = {{"cooperative", true}, {"cooperative_weight", 1.0}, {"kl_direction", "target-first"},
+                 {"overlap_epsilon", 1e-6}};
     d["optim"]["lr"] = 0.005;
   } else if (stage == "transfer") {
     // Supervision transfer: the depth trunk learns the RGB network's mid-level feature (L2).
     d["model"] = lsfModel();
-    d["model"].update({{"teacher", ""}, {"tap", "pool5"}, {"depth_init", "teacher"}});
+    // The paper: pool5, the depth layers "from random initialization", f = ||x - y||^2. Reduction
+    // "mean" (f / (C*H*W), only a scale: SGD at lr 0.01 diverges on the sum) or "sum" (f as written).
+    d["model"].update({{"teacher", ""}, {"tap", "pool5"}, {"depth_init", "random"}});
+    d["loss"] = {{"reduction", "mean"}};
   } else if (stage == "contrast-intra" || stage == "contrast-inter" || stage == "contrast") {
     // Modality-balanced contrastive pre-training. Two-stage schedule: contrast-intra (MoCo per
     // modality), then contrast-inter (+ the fusion encoder's L_inter) from it; "contrast" is the
     // one-stage variant (both terms from the start).
+    // The paper's values: queue 16384, 50% mask (Table 3), tau_intra 0.1, tau_inter 0.04 (0.1 for
+    // the alignment baseline), lambda1 = lambda2 = 0.5 (Eq. 8; lambda2 = 0 in the intra stage),
+    // SGD momentum 0.9, weight decay 0.0002, lr 0.03 (intra stage) / 0.05 (inter stage) / 0.07
+    // (one-stage), augmentations "random clipping, grayscale transformation and random flip".
+    // Ours: the key-encoder EMA (MoCo's 0.999, the paper gives none), batch 8 (paper 64).
     d["model"] = contrastiveModel();
-    d["model"].update({{"queue_size", 16384}, {"momentum", 0.999}, {"temperature", 0.07},
-                       {"mask_ratio", 0.5}, {"inter", "fusion"}, {"init", ""}});
+    d["model"].update({{"queue_size", 16384}, {"momentum", 0.999}, {"mask_ratio", 0.5}, {"inter", "fusion"},
+                       {"init", ""}});
     const bool intra_only = stage == "contrast-intra";
-    d["loss"] = {{"lambda_intra", 1.0}, {"lambda_inter", intra_only ? 0.0 : 1.0}};
-    d["optim"]["lr"] = 0.03;
-    d["optim"]["weight_decay"] = 1e-4;
+    d["loss"] = {{"lambda_intra", 0.5}, {"lambda_inter", intra_only ? 0.0 : 0.5}, {"tau_intra", 0.1},
+                 {"tau_inter", 0.04}, {"tau_alignment", 0.1}};
+    d["optim"]["lr"] = intra_only ? 0.03 : stage == "contrast-inter" ? 0.05 : 0.07;
+    d["optim"]["weight_decay"] = 2e-4;
     d["optim"]["poly_power"] = 0.0;
     d["data"]["augment"]["grayscale_p"] = 0.2;
-    d["data"]["augment"]["jitter"] = 0.4;
+    d["data"]["augment"]["jitter"] = 0.0;  // no colour jitter in the paper's list (MoCo v2's 0.4: an option)
     d["data"]["augment"]["crop_min_scale"] = 0.2;
   } else if (stage == "downstream") {
     // Saliency from the frozen pre-trained encoders; only the decoder learns.
@@ -240,11 +263,18 @@ json stageDefaults(const std::string& stage) {
     d["model"].update({{"pretrained", ""}, {"decoder_channels", 64}, {"use_fusion", true}});
     d["loss"] = {{"side_weight", 1.0}};
   } else if (stage == "cas") {
-    // Class-agnostic segmentation: K-channel output; the saliency channel is picked by correlation
-    // with the GT of the selection data (model.selection_data, else the validation split).
+    // Class-agnostic segmentation (CAS paper): M-channel output; the saliency channel is the one
+    // correlating best with the GT of the validation split (Sec. 4.2), or of model.selection_data
+    // (ours) when set. Eq. 1 with the paper's alpha = 0.1 on the uniformer ("paper"; "relative" is
+    // ours). Sec. 6: "The learning rate was 1e-3 with Adam"; it names no weight decay or schedule,
+    // so none (PyTorch's Adam defaults, a constant rate).
     d["model"] = lsfModel();
     d["model"].update({{"classes", 2}, {"pretrained", ""}, {"selection_data", ""}});
-    d["loss"] = {{"name", "cas"}, {"alpha", 0.1}, {"uniformer", "relative"}, {"connected_components", false}};
+    d["loss"] = {{"name", "cas"}, {"alpha", 0.1}, {"uniformer", "paper"}, {"connected_components", false}};
+    d["optim"]["name"] = "adam";
+    d["optim"]["lr"] = 1e-3;
+    d["optim"]["weight_decay"] = 0.0;
+    d["optim"]["poly_power"] = 0.0;
     d["val"]["every"] = 500;
   } else {
     std::string known;

@@ -1,10 +1,13 @@
-// Stage `cas`: class-agnostic segmentation (Sharma et al.). A K-channel network trained with the
-// CAS loss (or, for comparison on the same labels, class-agnostic CE or plain BCE). Nothing tells
-// the network which channel is "salient": calibrate() picks the channel whose probability
-// correlates best (Pearson, over all pixels) with the GT of held-out samples, as the paper does on
-// its validation split. model.selection_data names a dataset for that (e.g. clean labels while
-// training on noisy ones); otherwise the run's validation split is used.
-#include <cmath>
+// Stage `cas`: class-agnostic segmentation (Sharma et al., ../shared/papers/cas-loss.md). An
+// M-channel network trained with the CAS loss (Eq. 1, models/losses_cas.h) or, for comparison on the
+// same labels, class-agnostic CE (CACE) or plain BCE. The paper's optimiser is the stage default
+// (Sec. 6: "The learning rate was 1e-3 with Adam", config.cpp). Nothing tells the network which
+// channel is "salient": calibrate() applies the paper's rule (Sec. 4.2, "calculating the correlation
+// of the output channels with the saliency map on the validation set and selecting the channel with
+// maximum correlation", models::SaliencyChannelSelector) on the run's validation split (val.every > 0,
+// the stage default: val.fraction of the training folder held out). model.selection_data (ours)
+// names another labeled folder instead, e.g. clean labels while training on noisy ones, since a
+// split of a noisy training set carries the same noise. With neither, the channel stays as it is.
 #include <memory>
 
 #include <fmt/format.h>
@@ -31,11 +34,13 @@ class CasStage : public Stage {
   CasStage(const TrainConfig& c, StageBuild build) : config_(c) {
     const std::string loss = configChoice(c, "loss.name", {"cas", "cace", "bce"});
     objective_ = loss == "cas" ? CasObjective::Cas : loss == "cace" ? CasObjective::Cace : CasObjective::Bce;
-    loss_.alpha = configNumber(c, "loss.alpha", 0.0, 100.0);
+    // Eq. 1: alpha on the uniformer, 1 - alpha on the discriminator.
+    loss_.alpha = configNumber(c, "loss.alpha", 0.0, 1.0);
     loss_.connected_components = configBool(c, "loss.connected_components");
-    loss_.uniformer = configChoice(c, "loss.uniformer", {"relative", "absolute"}) == "absolute"
-                          ? models::CasUniformer::Absolute
-                          : models::CasUniformer::Relative;
+    // "paper": Eq. 1's uniformer; "relative": ours (see models/losses_cas.h).
+    loss_.uniformer = configChoice(c, "loss.uniformer", {"paper", "relative"}) == "relative"
+                          ? models::CasUniformer::Relative
+                          : models::CasUniformer::Paper;
     models::CasNetOptions o;
     o.backbone = lsfStreamOptions(c, 3).backbone;
     o.classes = static_cast<std::int64_t>(configNumber(c, "model.classes", 2, 16));
@@ -94,9 +99,7 @@ class CasStage : public Stage {
                    net_->saliencyChannel());
       return;
     }
-    const auto k = net_->options().classes;
-    std::vector<double> sp(static_cast<std::size_t>(k)), spp(sp.size()), spg(sp.size());
-    double sg = 0, sgg = 0, n = 0;
+    models::SaliencyChannelSelector selector(net_->options().classes);
     torch::NoGradGuard no_grad;
     net_->eval();
     for (std::size_t i = 0; i < std::min(max_images, source->size()); ++i) {
@@ -104,35 +107,18 @@ class CasStage : public Stage {
       if (s.gt.empty()) continue;
       std::vector<torch::Tensor> rgb, depth, gt;
       appendTensors(resizeOnly(s, size), rgb, depth, gt);
-      const torch::Tensor probs = torch::softmax(net_->logits(rgb[0].unsqueeze(0)), 1)[0].to(torch::kFloat64);
-      const torch::Tensor g = gt[0][0].to(torch::kFloat64);
-      sg += g.sum().item<double>();
-      sgg += (g * g).sum().item<double>();
-      n += static_cast<double>(g.numel());
-      for (std::int64_t c = 0; c < k; ++c) {
-        const torch::Tensor p = probs[c];
-        const auto ci = static_cast<std::size_t>(c);
-        sp[ci] += p.sum().item<double>();
-        spp[ci] += (p * p).sum().item<double>();
-        spg[ci] += (p * g).sum().item<double>();
-      }
+      selector.add(torch::softmax(net_->logits(rgb[0].unsqueeze(0)), 1), gt[0]);
     }
     net_->train();
-    if (n == 0) {
+    const std::int64_t best = selector.best();
+    if (best < 0) {
       spdlog::warn("cas: no labeled selection samples; the saliency channel stays {}", net_->saliencyChannel());
       return;
     }
-    std::int64_t best = 0;
-    double best_r = -2;
     std::string all;
-    for (std::int64_t c = 0; c < k; ++c) {
-      const auto ci = static_cast<std::size_t>(c);
-      const double cov = spg[ci] / n - (sp[ci] / n) * (sg / n);
-      const double var = (spp[ci] / n - std::pow(sp[ci] / n, 2)) * (sgg / n - std::pow(sg / n, 2));
-      const double r = var > 0 ? cov / std::sqrt(var) : 0.0;
-      all += fmt::format("{}channel {}: r = {:.3f}", all.empty() ? "" : ", ", c, r);
-      if (r > best_r) best_r = r, best = c;
-    }
+    const std::vector<double> r = selector.correlations();
+    for (std::size_t c = 0; c < r.size(); ++c)
+      all += fmt::format("{}channel {}: r = {:.3f}", all.empty() ? "" : ", ", c, r[c]);
     net_->setSaliencyChannel(best);
     spdlog::info("cas: saliency channel {} ({})", best, all);
   }

@@ -32,7 +32,10 @@ models::ContrastivePretrainOptions pretrainOptions(const TrainConfig& c) {
   if (c.resolved["model"].contains("queue_size")) {
     o.queue_size = static_cast<std::int64_t>(configNumber(c, "model.queue_size", 1, 1 << 20));
     o.momentum = configNumber(c, "model.momentum", 0.0, 1.0);
-    o.temperature = configNumber(c, "model.temperature", 1e-4, 10.0);
+    // One temperature per term (the paper: 0.1 intra, 0.04 fusion inter, 0.1 alignment inter).
+    o.tau_intra = configNumber(c, "loss.tau_intra", 1e-4, 10.0);
+    o.tau_inter = configNumber(c, "loss.tau_inter", 1e-4, 10.0);
+    o.tau_alignment = configNumber(c, "loss.tau_alignment", 1e-4, 10.0);
     o.mask_ratio = configNumber(c, "model.mask_ratio", 0.0, 0.95);
     o.inter = configChoice(c, "model.inter", {"fusion", "alignment"}) == "alignment"
                   ? models::InterObjective::Alignment

@@ -1,9 +1,10 @@
-// Learn-Select-Fuse (Chen & Li, IJCV 2021), its three stages:
-//   teacher  the RGB stream (VGG-16 + side heads + BPDC), Eq. 9 deep supervision;
-//   distill  hierarchical cross-modal distillation (Eq. 3): a depth student learns the frozen
-//            teacher's combined side outputs on unlabeled RGB-D pairs;
-//   fuse     the CA-Fuse network (Eq. 6) from the teacher's and student's trunks (Table 3 also
-//            starts it from RGB weights or at random).
+// Learn-Select-Fuse (H. Chen, Y. Li), its three stages:
+//   teacher  the RGB stream (VGG-16 + global layer + Table 1 side heads + BPDC), Eq. 9: the
+//            combined side outputs and their fused combination;
+//   distill  hierarchical cross-modal distillation (Eq. 3, squared L2 between the combined side
+//            outputs): a depth student learns the frozen teacher's on unlabeled RGB-D pairs;
+//   fuse     the CA-Fuse network (Eq. 6) from the teacher's and student's trunks and adaptation
+//            layers (Table 3 RD-(C); "rgb" and "random" are its other starts).
 #include <torch/nn/module.h>
 
 #include "rgbdsod/models/losses_lsf.h"
@@ -32,6 +33,7 @@ class TeacherStage : public Stage {
   TeacherStage(const TrainConfig& c, StageBuild build) {
     loss_.side_weight = configNumber(c, "loss.side_weight", 0.0, 100.0);
     loss_.combined_weight = configNumber(c, "loss.combined_weight", 0.0, 100.0);
+    loss_.fused_weight = configNumber(c, "loss.fused_weight", 0.0, 100.0);
     net_ = models::LsfStream(lsfStreamOptions(c, 3));
     const std::string pretrained = configString(c, "model.pretrained");
     if (build == StageBuild::Fresh && !pretrained.empty())
@@ -64,6 +66,8 @@ class DistillStage : public Stage {
  public:
   DistillStage(const TrainConfig& c, StageBuild build) {
     loss_.on_probabilities = configBool(c, "loss.on_probabilities");
+    loss_.reduction = configChoice(c, "loss.reduction", {"sum", "mean"}) == "mean" ? models::HcdReduction::Mean
+                                                                                  : models::HcdReduction::Sum;
     const std::string init = configChoice(c, "model.student_init", {"teacher", "random"});
     models::LsfStream student(lsfStreamOptions(c, core::channels(c.data.depth)));
     models::LsfStream teacher{nullptr};
@@ -103,6 +107,7 @@ class FuseStage : public Stage {
     loss_.side_weight = configNumber(c, "loss.side_weight", 0.0, 100.0);
     loss_.combined_weight = configNumber(c, "loss.combined_weight", 0.0, 100.0);
     loss_.branch_weight = configNumber(c, "loss.branch_weight", 0.0, 100.0);
+    loss_.fused_weight = configNumber(c, "loss.fused_weight", 0.0, 100.0);
     const std::int64_t depth_channels = core::channels(c.data.depth);
     models::LsfFusionOptions o;
     o.rgb = lsfStreamOptions(c, 3).backbone;

@@ -1,10 +1,13 @@
 // Stage `transfer`: supervision transfer (Gupta, Hoffman, Malik, CVPR 2016). A depth trunk learns
-// to reproduce a mid-level feature (model.tap) of the trained, frozen RGB teacher on paired images
-// through a 1x1 adaptation layer and an L2 loss; no depth labels. predict() is the franken network
-// (depth trunk below the tap, the teacher above it): zero-shot saliency on depth.
+// to reproduce a mid-level feature (model.tap, pool5 as in the paper) of the trained, frozen RGB
+// teacher on paired images through a 1x1 adaptation layer and the L2 loss ||x - y||^2, by default
+// divided by the C*H*W elements of the map (loss.reduction "mean": only a scale, see
+// TransferReduction; "sum" is the paper's form as written); no depth labels. The depth trunk starts
+// at random as in the paper (model.depth_init "teacher" copies the RGB weights first: ours).
+// predict() is the franken network (depth trunk below the tap, the teacher above it): zero-shot
+// saliency on depth.
 #include <torch/nn/module.h>
 
-#include "rgbdsod/models/losses_lsf.h"
 #include "rgbdsod/models/supervision_transfer.h"
 #include "rgbdsod/training/checkpoint.h"
 #include "rgbdsod/training/stage.h"
@@ -26,6 +29,8 @@ class TransferStage : public Stage {
     o.tap = tapOf(configChoice(c, "model.tap", {"conv3", "conv4", "pool5"}));
     o.depth = lsfStreamOptions(c, core::channels(c.data.depth)).backbone.backbone;
     const std::string init = configChoice(c, "model.depth_init", {"teacher", "random"});
+    reduction_ = configChoice(c, "loss.reduction", {"mean", "sum"}) == "sum" ? models::TransferReduction::Sum
+                                                                              : models::TransferReduction::Mean;
     models::LsfStream rgb(lsfStreamOptions(c, 3));
     if (build == StageBuild::Fresh) {
       const SourceRun src = sourceRun(c, "model.teacher", {"teacher"});
@@ -45,7 +50,7 @@ class TransferStage : public Stage {
   LossTerms loss(const Batch& batch) override {
     const auto out = net_->forward({batch.rgb, batch.depth});
     LossTerms t;
-    t.total = models::supervisionTransferLoss(out.adapted, out.target);
+    t.total = models::transferL2Loss(out.adapted, out.target, reduction_);
     t.terms.emplace_back("l2", t.total.detach());
     return t;
   }
@@ -54,6 +59,7 @@ class TransferStage : public Stage {
 
  private:
   models::SupervisionTransfer net_{nullptr};
+  models::TransferReduction reduction_ = models::TransferReduction::Mean;
 };
 
 }  // namespace

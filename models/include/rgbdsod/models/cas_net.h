@@ -4,8 +4,10 @@
 // fully-convolutional ResNet-101 / DeepLab-v3; here a VGG-16 trunk (the same as the LSF streams,
 // so torchvision weights import the same way) with a light top-down decoder over its six levels.
 // After training, the channel that correlates best with the GT of held-out samples is the
-// saliency channel; it is a buffer of the module, so checkpoints carry it.
+// saliency channel (SaliencyChannelSelector below); it is a buffer of the module, so checkpoints
+// carry it.
 #include <cstdint>
+#include <vector>
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
@@ -45,5 +47,26 @@ class CasNetImpl : public torch::nn::Module {
   torch::Tensor saliency_channel_;
 };
 TORCH_MODULE(CasNet);
+
+// The paper's channel-selection rule (Sec. 4.2): "The network has 2 sparse output channels, the
+// correct saliency map S, and 1 - S. We choose the channel for the salient object label by
+// calculating the correlation of the output channels with the saliency map on the validation set
+// and selecting the channel with maximum correlation value as saliency map."
+// The paper does not say how the correlation is aggregated over the set; ours: one Pearson r per
+// channel over every pixel of every image added (pooled sums in double), the GT used as it is
+// ([0, 1]). Ties, and channels of zero variance (r counted 0), go to the lowest index.
+class SaliencyChannelSelector {
+ public:
+  explicit SaliencyChannelSelector(int64_t channels);
+  // probs [M,H,W] or [B,M,H,W] (softmax probabilities); gt [H,W], [1,H,W], [B,H,W] or [B,1,H,W].
+  void add(const torch::Tensor& probs, const torch::Tensor& gt);
+  double pixels() const { return n_; }
+  std::vector<double> correlations() const;  // Pearson r per channel
+  int64_t best() const;                      // argmax of correlations(); -1 before any pixel
+
+ private:
+  std::vector<double> sp_, spp_, spg_;  // per channel: sum p, sum p^2, sum p g
+  double sg_ = 0, sgg_ = 0, n_ = 0;
+};
 
 }  // namespace rgbdsod::models

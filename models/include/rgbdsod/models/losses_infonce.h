@@ -1,6 +1,8 @@
 #pragma once
-// InfoNCE with a queue of negatives (MoCo, He et al. 2020, Eq. 1), used by the modality-balanced
-// contrastive pre-training for L_intra (per modality), L_inter (fusion) and the alignment baseline.
+// InfoNCE with a queue of negatives (MoCo, He et al. 2020), used by the modality-balanced
+// contrastive pre-training for L_intra (Eq. 3, per modality), L_inter (Eq. 7, fusion) and the
+// alignment baseline of its Table 4. Each term has its own temperature (the paper: tau_intra = 0.1,
+// tau_inter = 0.04 for the fusion objective, 0.1 for the alignment baseline).
 #include <torch/types.h>
 
 namespace rgbdsod::models {
@@ -10,7 +12,8 @@ namespace rgbdsod::models {
 torch::Tensor infoNceLogits(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& queue,
                             double temperature);
 
-// L = mean_n -log( exp(l_n0) / sum_j exp(l_nj) ): cross-entropy with the positive at index 0.
+// Eq. 3 / Eq. 7: L = mean_n -log( exp(q.k+ / T) / sum_{i=0..K} exp(q.k_i / T) ), k_0 = k+ (the sum
+// includes the positive), i.e. cross-entropy with the positive at index 0, averaged over the batch.
 torch::Tensor infoNceLoss(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& queue,
                           double temperature);
 

@@ -19,6 +19,9 @@ struct Prediction {
   // Side outputs per level, finest level first, as logits at their own resolution.
   std::vector<torch::Tensor> sides;           // raw level-specific predictions P_i
   std::vector<torch::Tensor> sides_combined;  // after dense backward combination (BPDC), P~_i
+  // Learned combination sum_i w~_i P~_i of all combined side outputs, logits at the input size
+  // (Learn-Select-Fuse's fused term in Eqs. 6 and 9); undefined for other networks.
+  torch::Tensor sides_fused;
 
   // Foreground / background logits [B,1,H,W] (RecNet).
   torch::Tensor foreground;

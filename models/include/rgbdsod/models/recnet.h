@@ -1,8 +1,8 @@
 #pragma once
 // RecNet, the reciprocal attention network: a dilated ResNet-50 gives common features; two
 // feature-integration blocks turn them into a foreground feature F and a background feature B at
-// 1/8 resolution; the reciprocal attention module lets each branch read the other; two heads give
-// foreground and background logits; saliency = relu(sigmoid(F) - sigmoid(B)).
+// 1/8 resolution; the reciprocal attention module (RAM) lets each branch read the other; two heads
+// give foreground and background logits; saliency = relu(sigmoid(F) - sigmoid(B)) (Eq. 6).
 #include <array>
 #include <cstdint>
 #include <utility>
@@ -15,12 +15,20 @@
 
 namespace rgbdsod::models {
 
-// The settings of RecNet's ablation (its Table 2) and the full model.
+// The settings of RecNet's Table 2, by the names used there. "RecNet w/o cooperative loss" is
+// Full with RecNetLossOptions::cooperative = false.
 enum class RecNetVariant {
-  Full,                  // two branches, reciprocal attention both ways
-  ForegroundOnly,        // one integration block and the foreground head; final = F logits
-  TwoBranchNoAttention,  // both branches, no attention module
-  OneWayAttention,       // only F+ = beta * (B1 X) + F; B stays as integrated
+  Full,                 // "RecNet": two branches, RAM both ways (Eqs. 2 and 3)
+  BackboneForeground,   // "Backbone+Foreground": one integration block and the foreground head; final = F logits
+  BackboneTwoBranches,  // "Backbone+Two Branches": both branches, no RAM
+  BackgroundRam,        // "Background-RAM": "Eqs. (3) is disabled": only B+ (Eq. 2); F stays as integrated
+  ForegroundRam,        // "Foreground-RAM": "Eqs. (2) doesnot work": only F+ (Eq. 3); B stays as integrated
+};
+
+// How Eqs. 2-3 index X (see ReciprocalAttentionImpl).
+enum class RecNetAttentionIndex {
+  Danet,    // out_j = sum_i x_ij V_i: the softmax index of Eq. 1 is the summed one (default)
+  Printed,  // out_j = sum_i x_ji V_i with x from Eq. 1, literally as Eqs. 2-3 are printed (ours, an option)
 };
 
 // How depth enters. RecNet is an RGB method; the workbench trains it on RGB-D data too.
@@ -30,12 +38,16 @@ enum class RecNetDepthInput {
 };
 
 struct RecNetOptions {
-  double width = 1.0;  // scales the backbone, the 256-channel integration and the 128-channel heads
+  // Scales the backbone, the 256-channel integration, the 512-channel F2/B2 and the 128-channel heads.
+  double width = 1.0;
   RecNetVariant variant = RecNetVariant::Full;
+  RecNetAttentionIndex attention_index = RecNetAttentionIndex::Danet;
   RecNetDepthInput depth_input = RecNetDepthInput::None;
   int64_t depth_channels = 1;
-  int64_t attention_reduction = 8;  // channels of F2/B2 = C / reduction (the query/key space)
 };
+
+// Channels of F2 and B2 (the query/key space): "a convolution layers with 512 kernels of 1 x 1", scaled.
+int64_t recnetAttentionChannels(double width);
 
 // Per backbone level (stem, layer1..layer4): 3x3 conv, 3x3 conv, 1x1 conv to 256*width channels,
 // with the strides that bring every level to 1/8; the five maps are concatenated.
@@ -51,23 +63,35 @@ class FeatureIntegrationImpl : public torch::nn::Module {
 };
 TORCH_MODULE(FeatureIntegration);
 
-// F1, B1 (values, C channels) and F2, B2 (C / reduction channels) are 1x1 convs;
-// X[i, j] = softmax over positions i of (B2^T F2)[i, j], i.e. each column of X sums to one;
-// B+ = alpha * (F1 X) + B and F+ = beta * (B1 X) + F, alpha = beta = 0 at initialisation
-// (the module starts as the identity and learns how much to borrow).
+struct ReciprocalAttentionOptions {
+  int64_t channels = 0;     // C of F and B; F1 and B1 keep C (Eqs. 2-3 add them to B and F)
+  int64_t qk_channels = 0;  // channels of F2 and B2 (512 * width in RecNet)
+  bool update_foreground = true;  // Eq. 3 (F+); false in Background-RAM
+  bool update_background = true;  // Eq. 2 (B+); false in Foreground-RAM
+  RecNetAttentionIndex index = RecNetAttentionIndex::Danet;
+};
+
+// Eq. 1: x_ij = exp(B2_i . F2_j) / sum_i exp(B2_i . F2_j), X [N, N] with each column j summing to 1.
+// Eq. 2: B+ = alpha * (F1 X) + B; Eq. 3: F+ = beta * (B1 X) + F; alpha = beta = 0 at
+// initialisation (the module starts as the identity and learns how much to borrow).
+// (With RecNetAttentionIndex::Printed, X^T replaces X in Eqs. 2-3.)
 class ReciprocalAttentionImpl : public torch::nn::Module {
  public:
-  ReciprocalAttentionImpl(int64_t channels, int64_t reduction, bool update_background = true);
-  // Returns {F+, B+}.
+  explicit ReciprocalAttentionImpl(const ReciprocalAttentionOptions& options);
+  // Returns {F+, B+} (an equation that is disabled returns its input unchanged).
   std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& fg, const torch::Tensor& bg);
-  // X [B, N, N] for inspection (N = h * w positions).
+  // X [B, N, N] of Eq. 1, X[i, j] = x_ij (N = h * w positions).
   torch::Tensor attention(const torch::Tensor& fg, const torch::Tensor& bg);
+  const ReciprocalAttentionOptions& options() const { return options_; }
 
-  torch::Tensor alpha, beta;  // learned scalars; alpha is undefined for one-way attention
+  // Learned scalars: alpha (Eq. 2) is undefined without update_background, beta (Eq. 3) without
+  // update_foreground.
+  torch::Tensor alpha, beta;
+  // F1 / B1 (values, C channels) exist only for the equation that reads them; F2 / B2 always.
+  torch::nn::Conv2d f1{nullptr}, f2{nullptr}, b1{nullptr}, b2{nullptr};
 
  private:
-  bool update_background_;
-  torch::nn::Conv2d f1{nullptr}, f2{nullptr}, b1{nullptr}, b2{nullptr};
+  ReciprocalAttentionOptions options_;
 };
 TORCH_MODULE(ReciprocalAttention);
 
@@ -85,14 +109,14 @@ TORCH_MODULE(SaliencyHead);
 class RecNetImpl : public torch::nn::Module {
  public:
   explicit RecNetImpl(RecNetOptions options = {});
-  // final: relu(sigmoid(F) - sigmoid(B)) with final_is_probability = true (ForegroundOnly: the F
-  // logits), foreground/background: logits at the input size; features "fg", "bg" (1/8, after
+  // final: relu(sigmoid(F) - sigmoid(B)) with final_is_probability = true (BackboneForeground: the
+  // F logits), foreground/background: logits at the input size; features "fg", "bg" (1/8, after
   // attention) for inspection.
   Prediction forward(const NetworkInput& input);
 
   const RecNetOptions& options() const { return options_; }
   ResNet50 backbone{nullptr};
-  ReciprocalAttention attention{nullptr};  // null for ForegroundOnly and TwoBranchNoAttention
+  ReciprocalAttention attention{nullptr};  // null for BackboneForeground and BackboneTwoBranches
 
  private:
   RecNetOptions options_;

@@ -1,7 +1,8 @@
 #pragma once
 // Supervision transfer (Gupta, Hoffman, Malik, CVPR 2016): a depth network learns to reproduce a
-// mid-level layer of a trained RGB network on paired images, through a 1x1 conv + ReLU
-// adaptation layer and an L2 loss; no depth labels are needed. The "franken" network then runs
+// mid-level layer of a trained RGB network on paired images (Eq. 2), through a 1x1 conv + ReLU
+// adaptation layer ("an adaptation layer comprising of 1 x 1 convolutions followed by ReLU") and
+// the L2 loss f(x, y) = ||x - y||_2^2; no depth labels are needed. The "franken" network then runs
 // the depth network's lower part, the adaptation layer and the RGB network's upper part (trunk
 // above the tap, side heads, BPDC) for zero-shot saliency on depth.
 #include <torch/nn/module.h>
@@ -16,8 +17,25 @@
 
 namespace rgbdsod::models {
 
+// How the L2 loss f(x, y) = ||x - y||_2^2 is reduced. Both have the same minimiser; they differ by
+// the constant C*H*W of the tapped map, i.e. only in the step size an optimiser takes.
+//   Sum (the paper as written): per pair the squared norm of the whole tapped map (sum over
+//     C x H x W), then the mean over the batch's pairs. Eq. 2 sums f over all pairs; a batch mean
+//     is its mini-batch estimate divided by the constant |P|, so the step does not grow with the
+//     batch size.
+//   Mean (the stage's default, loss.reduction "mean"): the mean over every element, = Sum / (C*H*W).
+//     With SGD at the project's lr 0.01 the Sum diverged on the second step at the default width
+//     and size (pool5 1024 elements per pair), and a learning rate fit for the Sum would have to
+//     change with the tap, the width and the image size; the paper gives no transfer lr.
+enum class TransferReduction { Sum, Mean };
+
+// The transfer loss on adapted [N, C, H, W] and target (same shape, detached here).
+torch::Tensor transferL2Loss(const torch::Tensor& adapted, const torch::Tensor& target, TransferReduction reduction);
+
 struct SupervisionTransferOptions {
-  VggTap tap = VggTap::Pool5;  // the paper's best single layer; conv3/conv4 also supported
+  // The paper: "use the last convolutional layer pool5 for all experiments" (Table 4: conv3, conv4,
+  // pool5 comparable). Conv3 / Conv4 are also offered; pool1, pool2, fc6, fc7 are not.
+  VggTap tap = VggTap::Pool5;
   // The depth trunk: width must equal the RGB network's; in_channels 1 (raw depth) or 3 (HHA).
   BackboneConfig depth{1.0, 3};
 };

@@ -26,9 +26,10 @@ int vggTapLevel(VggTap tap);
 
 struct Vgg16Options {
   BackboneConfig backbone;
-  // Level 6: a 512-channel conv after pool5 whose kernel covers the whole pool5 map of a
-  // 224-px input (7x7), i.e. a "global" layer; padding keeps the map size.
-  int64_t level6_kernel = 7;
+  // Level 6, Learn-Select-Fuse: "a new 512 13x13 convolutional layer for perceiving precedent
+  // features globally", on pool5; padding kernel/2 keeps the map size (at a 224-px input pool5 is
+  // 7x7, and 13 = 2*7 - 1 lets every output see every input).
+  int64_t level6_kernel = 13;
   int64_t level6_channels = 512;
 };
 
