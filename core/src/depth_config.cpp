@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "rgbdsod/core/errors.h"
+#include "rgbdsod/core/input_limits.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -82,6 +83,7 @@ std::string DepthConfig::fingerprint() const {
 }
 
 DepthConfig parseDepthConfig(std::string_view text, const fs::path& origin) {
+  checkJsonText(text, origin);  // size and nesting limits, before the parser sees the text
   json j;
   try {
     j = json::parse(text);
@@ -139,11 +141,7 @@ DepthConfig parseDepthConfig(std::string_view text, const fs::path& origin) {
 DepthConfig readDepthConfig(const fs::path& file) {
   std::error_code ec;
   if (!fs::is_regular_file(file, ec)) throw FileError(file, "depth config file does not exist or is not a file");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw FileError(file, "cannot open the depth config file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parseDepthConfig(text.str(), file);
+  return parseDepthConfig(readJsonFile(file), file);  // the size is checked before reading
 }
 
 DepthConfig datasetDepthConfig(const fs::path& root) {

@@ -17,6 +17,7 @@
 
 #include "rgbdsod/core/atomic_write.h"
 #include "rgbdsod/core/errors.h"
+#include "rgbdsod/core/input_limits.h"
 #include "rgbdsod/core/version.h"
 
 namespace fs = std::filesystem;
@@ -169,10 +170,10 @@ std::optional<FolderEvaluation> EvalCache::load(const fs::path& gt_dir, const fs
   const fs::path file = fileFor(gt_dir, pred_dir, options);
   std::error_code ec;
   if (!fs::exists(file, ec)) return std::nullopt;
-  std::ifstream in(file, std::ios::binary);
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   try {
-    if (in.bad()) throw std::runtime_error("read error");
+    // Checked reader: the cache folder may be shared or copied; a file over the JSON limits is
+    // ignored like a corrupt one.
+    const std::string text = readJsonFile(file);
     std::string stored_key;
     FolderEvaluation evaluation = fromCacheJson(text, gt_dir, pred_dir, &stored_key);
     if (stored_key != key) {

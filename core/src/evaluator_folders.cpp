@@ -14,6 +14,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "dataset_naming.h"
+#include "image_header.h"
 #include "png_gray8.h"
 #include "rgbdsod/core/dataset.h"
 #include "rgbdsod/core/evaluator.h"
@@ -122,6 +123,10 @@ cv::Mat readEvaluationImage(const fs::path& file) {
   // Anything but a regular file (a FIFO, ...) is read as a stream.
   std::vector<uchar> bytes;
   const std::uintmax_t size = fs::is_regular_file(file, ec) ? fs::file_size(file, ec) : 0;
+  // Refused before reading (a huge file named .png would be held whole); a stream, or a file that
+  // grew meanwhile, is checked once read.
+  if (const std::string too_large = detail::imageFileSizeProblem(ec ? 0 : size); !too_large.empty())
+    throw FileError(file, too_large);
   if (!ec && size > 0 && size < (std::uintmax_t{1} << 31)) {
     bytes.resize(static_cast<std::size_t>(size));
     in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
@@ -133,6 +138,11 @@ cv::Mat readEvaluationImage(const fs::path& file) {
   }
   if (in.bad()) throw FileError(file, "read error");
   if (bytes.empty()) throw FileError(file, "empty file (0 bytes)");
+  if (const std::string too_large = detail::imageFileSizeProblem(bytes.size()); !too_large.empty())
+    throw FileError(file, too_large);
+  // The header's dimensions are checked before the fast path or OpenCV allocates the pixels.
+  if (const std::string too_large = detail::imageSizeProblem(bytes.data(), bytes.size()); !too_large.empty())
+    throw FileError(file, too_large);
   cv::Mat image;
   // 8-bit greyscale PNGs (nearly all maps and masks) take the fast path, with the same pixels.
   if (detail::decodePngGray8(bytes.data(), bytes.size(), image)) return image;

@@ -9,11 +9,13 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <spdlog/spdlog.h>
 
 #include "rgbdsod/core/atomic_write.h"
 #include "rgbdsod/core/errors.h"
 #include "rgbdsod/core/hha.h"
 #include "rgbdsod/core/image_io.h"
+#include "rgbdsod/core/input_limits.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -33,14 +35,17 @@ struct Manifest {
   static Manifest load(const fs::path& folder) {
     Manifest m;
     m.file = folder / kHhaManifest;
-    std::ifstream in(m.file, std::ios::binary);
-    if (!in) return m;
+    std::error_code ec;
+    if (!fs::exists(m.file, ec)) return m;
     try {
-      const json j = json::parse(in);
+      // Through the checked reader: a manifest in a downloaded copy may be huge or deeply nested.
+      const json j = json::parse(readJsonFile(m.file));
       // Another encoder version, or a damaged manifest: everything is recomputed.
       if (j.value("encoder", "") == kEncoderVersion && j.contains("files") && j["files"].is_object())
         m.files = j["files"];
     } catch (const json::exception&) {
+    } catch (const FileError& e) {
+      spdlog::warn("HHA cache: ignoring manifest ({}); recomputing", e.what());
     }
     return m;
   }
@@ -239,8 +244,12 @@ cv::Mat loadHha(const Dataset& ds, std::size_t index, const DepthConfig& config,
   std::lock_guard lock(manifestMutex());
   Manifest m = Manifest::load(folder);
   if (upToDate(m, s.name, key, settings, image)) {
-    cv::Mat hha = cv::imread(image.string(), cv::IMREAD_COLOR);
-    if (!hha.empty()) return hha;
+    // Through the checked reader (size limits), as the folder may come with a downloaded copy;
+    // an unusable cached image is simply encoded again.
+    try {
+      return readRgb(image);
+    } catch (const ImageReadError&) {
+    }
   }
   HhaCacheSummary summary;
   PolarityResolver polarity(ds, config, polarity_hint);

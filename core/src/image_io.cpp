@@ -15,6 +15,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "image_header.h"
+
 namespace fs = std::filesystem;
 
 namespace rgbdsod::core {
@@ -48,7 +50,15 @@ Bytes readAllBytes(const fs::path& file) {
   if (fd < 0) fail(file, ReadFailure::Unreadable, std::string("cannot open: ") + std::strerror(errno));
   Bytes bytes;
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && st.st_size > 0) bytes.reserve(static_cast<std::size_t>(st.st_size));
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) {
+    // Refused before a byte is read: a huge file named .png would otherwise be held in memory whole.
+    const std::string too_large = detail::imageFileSizeProblem(static_cast<std::uint64_t>(st.st_size));
+    if (!too_large.empty()) {
+      ::close(fd);
+      fail(file, ReadFailure::TooLarge, too_large);
+    }
+    bytes.reserve(static_cast<std::size_t>(st.st_size));
+  }
   uchar chunk[1 << 16];
   for (;;) {
     const ssize_t n = ::read(fd, chunk, sizeof chunk);
@@ -60,6 +70,11 @@ Bytes readAllBytes(const fs::path& file) {
       fail(file, ReadFailure::Unreadable, "read error: " + why);
     }
     bytes.insert(bytes.end(), chunk, chunk + n);
+    // A FIFO or a file growing while read has no size up front; it is bounded as it comes.
+    if (const std::string too_large = detail::imageFileSizeProblem(bytes.size()); !too_large.empty()) {
+      ::close(fd);
+      fail(file, ReadFailure::TooLarge, too_large);
+    }
   }
   ::close(fd);
   if (bytes.empty()) fail(file, ReadFailure::Corrupt, "empty file (0 bytes)");
@@ -113,6 +128,9 @@ std::string truncationProblem(const Bytes& b) {
 
 cv::Mat decodeUnchanged(const fs::path& file) {
   const Bytes bytes = readAllBytes(file);
+  // The header's dimensions are checked before OpenCV allocates the pixels they claim.
+  if (const std::string too_large = detail::imageSizeProblem(bytes.data(), bytes.size()); !too_large.empty())
+    fail(file, ReadFailure::TooLarge, too_large);
   cv::Mat image;
   try {
     image = cv::imdecode(bytes, cv::IMREAD_UNCHANGED);

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "rgbdsod/core/errors.h"
+#include "rgbdsod/core/input_limits.h"
 #include "rgbdsod/core/report_table.h"
 
 namespace fs = std::filesystem;
@@ -33,6 +34,7 @@ std::size_t lineOf(std::string_view text, std::size_t offset) {
 }
 
 Aliases parseJsonAliases(std::string_view text, const fs::path& file, Aliases out) {
+  checkJsonText(text, file);  // text given directly (Aliases::parse) is bounded too
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
@@ -54,11 +56,8 @@ Aliases parseJsonAliases(std::string_view text, const fs::path& file, Aliases ou
 }  // namespace
 
 Aliases Aliases::load(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw FileError(file, "cannot open the aliases file");
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw FileError(file, "read error");
-  return parse(text, file);
+  // The JSON limits (input_limits.h) bound both forms of the file, JSON and text lines.
+  return parse(readJsonFile(file), file);
 }
 
 Aliases Aliases::parse(std::string_view text, const fs::path& file) {

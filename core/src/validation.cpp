@@ -34,7 +34,8 @@ ProblemKind kindOf(ReadFailure f) {
     case ReadFailure::Unreadable: return ProblemKind::Unreadable;
     case ReadFailure::NotAnImage:
     case ReadFailure::Corrupt:
-    case ReadFailure::Unsupported: return ProblemKind::Corrupt;
+    case ReadFailure::Unsupported:
+    case ReadFailure::TooLarge: return ProblemKind::Corrupt;  // a decompression bomb is as unusable as a corrupt file
   }
   return ProblemKind::Corrupt;
 }

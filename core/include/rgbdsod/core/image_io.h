@@ -20,6 +20,7 @@ enum class ReadFailure {
   NotAnImage,   // unknown extension
   Corrupt,      // does not decode, or is truncated
   Unsupported,  // decodes, but into a form the reader cannot use (e.g. colour-mapped depth)
+  TooLarge,     // over a limit of input_limits.h (file size, or the pixels its header claims)
 };
 
 // The FileError thrown by the readers below; failure() says which kind of problem it is.
