@@ -199,6 +199,7 @@ Prediction LsfFusionNetImpl::forward(const NetworkInput& input) {
     upper = out.down;
   }
   const torch::IntArrayRef size = input.rgb.sizes().slice(2);
+  p.first_side_level = kFirstLevel;
   p.sides_combined = bpdc->forward(p.sides);  // Eq. 5
   p.sides_fused = side_fusion->forward(p.sides_combined, size);  // Eq. 6's last term
   p.final = resizeLogits(p.sides_combined.front(), size);

@@ -181,6 +181,7 @@ Prediction LsfStreamImpl::predictLevels(const std::vector<torch::Tensor>& levels
     p.sides.push_back(head(level).forward(levels[j]));
     p.features[levelKey(level)] = levels[j];
   }
+  p.first_side_level = first_predicted;
   p.sides_combined = bpdc->forward(p.sides, first_predicted - kLsfFirstLevel);
   if (first_predicted == kLsfFirstLevel) p.sides_fused = side_fusion->forward(p.sides_combined, out_size);
   p.final = resizeLogits(p.sides_combined.front(), out_size);

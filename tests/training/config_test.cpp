@@ -1,5 +1,8 @@
+#include <string>
+
 #include <gtest/gtest.h>
 
+#include "rgbdsod/core/errors.h"
 #include "rgbdsod/training/config.h"
 #include "rgbdsod/training/stage.h"
 #include "test_support.h"
@@ -73,6 +76,21 @@ TEST(TrainConfig, UnknownKeysAreRejectedWithTheirNameAndFile) {
   // A key of another stage is unknown here.
   std::tie(key, what) = configError([&] { resolveConfig("teacher", {}, {"loss.cooperative_weight=2"}); });
   EXPECT_EQ(key, "loss.cooperative_weight");
+}
+
+TEST(TrainConfig, ADeeplyNestedConfigFileIsRefusedBeforeParsing) {
+  // Issue 15: a config from anywhere must not exhaust the stack or memory; the limit is named.
+  test::TempDir dir;
+  const auto file = dir / "deep.json";
+  test::writeBytes(file, "{\"data\": " + std::string(10000, '[') + std::string(10000, ']') + "}");
+  try {
+    resolveConfig("teacher", file, {});
+    FAIL() << "a config nested 10000 deep was accepted";
+  } catch (const core::FileError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(file.string()), std::string::npos) << what;
+    EXPECT_NE(what.find("nested deeper than the limit"), std::string::npos) << what;
+  }
 }
 
 TEST(TrainConfig, BadValuesAreRejectedWithTheirName) {

@@ -71,7 +71,11 @@ TEST(TrainCli, TrainThenInferWritesPngsAtTheGtSize) {
     const cv::Mat m = cv::imread(pred.string(), cv::IMREAD_UNCHANGED);
     EXPECT_EQ(m.type(), CV_8UC1);
     EXPECT_EQ(m.size(), cv::imread(e.path().string(), cv::IMREAD_UNCHANGED).size());
-    EXPECT_TRUE(fs::exists(out / "sides" / (e.path().stem().string() + "_side1.png")));
+    // Side outputs by the paper's level: LSF predicts levels 2-6 (level 1 takes no part in inference).
+    const std::string stem = e.path().stem().string();
+    for (const char* tag : {"_side2.png", "_side6.png", "_side_fused.png"})
+      EXPECT_TRUE(fs::exists(out / "sides" / (stem + tag))) << stem << tag;
+    EXPECT_FALSE(fs::exists(out / "sides" / (stem + "_side1.png")));
     ++pngs;
   }
   EXPECT_EQ(pngs, 4);

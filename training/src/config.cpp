@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "rgbdsod/core/input_limits.h"
 #include "rgbdsod/core/depth.h"
 #include "rgbdsod/core/spelling.h"
 
@@ -294,7 +295,7 @@ TrainConfig resolveConfig(const std::string& stage, const std::filesystem::path&
     if (!in) throw core::FileError(file, "cannot open the config file");
     json j;
     try {
-      j = json::parse(in);
+      j = json::parse(core::readJsonFile(file));  // size and nesting limits first
     } catch (const json::parse_error& e) {
       throw core::FileError(file, std::string("not valid JSON: ") + e.what());
     }

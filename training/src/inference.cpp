@@ -47,8 +47,12 @@ SamplePrediction predictSample(Stage& stage, const LoadedSample& sample, int siz
   out.saliency = toImage(saliencyProbability(p)[0], sample.original);
   if (extras) {
     const auto& sides = p.sides_combined.empty() ? p.sides : p.sides_combined;
+    // Named by the paper's level (LSF's side outputs are levels 2-6), then the learned fusion of them.
     for (std::size_t i = 0; i < sides.size(); ++i)
-      out.extras.emplace_back(fmt::format("side{}", i + 1), toImage(torch::sigmoid(sides[i])[0], sample.original));
+      out.extras.emplace_back(fmt::format("side{}", p.first_side_level + static_cast<int>(i)),
+                              toImage(torch::sigmoid(sides[i])[0], sample.original));
+    if (p.sides_fused.defined())
+      out.extras.emplace_back("side_fused", toImage(torch::sigmoid(p.sides_fused)[0], sample.original));
     if (p.foreground.defined()) out.extras.emplace_back("fg", toImage(torch::sigmoid(p.foreground)[0], sample.original));
     if (p.background.defined()) out.extras.emplace_back("bg", toImage(torch::sigmoid(p.background)[0], sample.original));
   }

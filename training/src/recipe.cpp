@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "rgbdsod/core/input_limits.h"
 #include "rgbdsod/core/atomic_write.h"
 #include "rgbdsod/core/errors.h"
 #include "rgbdsod/core/spelling.h"
@@ -95,7 +96,7 @@ RecipeResult runRecipe(const RecipeRequest& request, const TrainProgressFn& prog
     if (!in) throw core::FileError(manifest, "cannot open: not a recipe folder (start without --resume)");
     json m;
     try {
-      m = json::parse(in);
+      m = json::parse(core::readJsonFile(manifest));
       if (!name.empty() && name != m.at("recipe").get<std::string>())
         throw ConfigError("recipe", "--recipe", "the folder holds recipe " + m.at("recipe").dump() + ", not '" + name + "'");
       name = m.at("recipe").get<std::string>();

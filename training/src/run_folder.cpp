@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "rgbdsod/core/input_limits.h"
 #include "rgbdsod/core/atomic_write.h"
 #include "rgbdsod/core/errors.h"
 
@@ -29,7 +30,7 @@ TrainConfig readRunConfig(const fs::path& run) {
   if (!in) throw core::FileError(paths.config(), "cannot open: not a training run folder");
   nlohmann::json resolved;
   try {
-    resolved = nlohmann::json::parse(in);
+    resolved = nlohmann::json::parse(core::readJsonFile(paths.config()));
   } catch (const nlohmann::json::parse_error& e) {
     throw core::FileError(paths.config(), std::string("not valid JSON: ") + e.what());
   }

@@ -10,6 +10,7 @@
 #include <torch/autograd.h>
 #include <torch/utils.h>
 
+#include "rgbdsod/core/input_limits.h"
 #include "rgbdsod/core/atomic_write.h"
 #include "rgbdsod/core/errors.h"
 #include "rgbdsod/models/runtime.h"
@@ -38,7 +39,7 @@ TrainConfig loadRunConfig(const TrainRequest& req, const RunPaths& paths) {
   if (!in) throw core::FileError(paths.config(), "cannot open: nothing to resume (start without --resume)");
   nlohmann::json resolved;
   try {
-    resolved = nlohmann::json::parse(in);
+    resolved = nlohmann::json::parse(core::readJsonFile(paths.config()));
   } catch (const nlohmann::json::parse_error& e) {
     throw core::FileError(paths.config(), std::string("not valid JSON: ") + e.what());
   }

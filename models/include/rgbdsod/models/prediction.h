@@ -19,6 +19,9 @@ struct Prediction {
   // Side outputs per level, finest level first, as logits at their own resolution.
   std::vector<torch::Tensor> sides;           // raw level-specific predictions P_i
   std::vector<torch::Tensor> sides_combined;  // after dense backward combination (BPDC), P~_i
+  // The paper's level number of sides[0], so that side outputs are named as in the paper
+  // (Learn-Select-Fuse: 2, level 1 takes no part in inference; the franken net: its tap's level).
+  int first_side_level = 1;
   // Learned combination sum_i w~_i P~_i of all combined side outputs, logits at the input size
   // (Learn-Select-Fuse's fused term in Eqs. 6 and 9); undefined for other networks.
   torch::Tensor sides_fused;
