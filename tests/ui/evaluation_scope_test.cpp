@@ -58,6 +58,15 @@ void waitFinished(EvaluationSession& session, QSignalSpy& finished, int count) {
   QVERIFY(!session.isRunning());
 }
 
+// The folders added to the view and evaluated against `gt`, waiting for the worker to finish.
+void evaluateOn(EvaluationView& view, const QString& gt, const QStringList& folders) {
+  QSignalSpy finished(view.session(), &EvaluationSession::finished);
+  view.setGtFolder(gt);
+  view.addPredictionFolders(folders);
+  view.evaluate();
+  waitFinished(*view.session(), finished, 1);
+}
+
 }  // namespace
 
 class EvaluationScopeTest : public QObject {
@@ -145,11 +154,7 @@ void EvaluationScopeTest::secondDatasetRescopesTheMethods() {
 
 void EvaluationScopeTest::latexExportHoldsTheShownColumns() {
   EvaluationView view;
-  QSignalSpy finished(view.session(), &EvaluationSession::finished);
-  view.setGtFolder(a_.gt);
-  view.addPredictionFolders({a_.perfect, a_.blurred});
-  view.evaluate();
-  waitFinished(*view.session(), finished, 1);
+  evaluateOn(view, a_.gt, {a_.perfect, a_.blurred});
 
   view.setSummaryMetrics({Metric::Mae, Metric::Smeasure, Metric::MeanEmeasure, Metric::WeightedFmeasure});
   // Through the Columns menu as a user would: drop MAE.
@@ -189,11 +194,7 @@ void EvaluationScopeTest::latexExportHoldsTheShownColumns() {
 
 void EvaluationScopeTest::partialMethodIsMarked() {
   EvaluationView view;
-  QSignalSpy finished(view.session(), &EvaluationSession::finished);
-  view.setGtFolder(b_.gt);  // 6 GT images
-  view.addPredictionFolders({partial_, b_.perfect});  // 4 of them, and all 6
-  view.evaluate();
-  waitFinished(*view.session(), finished, 1);
+  evaluateOn(view, b_.gt, {partial_, b_.perfect});  // 6 GT images; predictions for 4 of them, and all 6
   const SummaryTableModel& model = *view.summaryModel();
   const QModelIndex partial = model.index(model.rowOf(0), SummaryTableModel::ImagesColumn);
   QVERIFY2(partial.data().toString().contains(QStringLiteral("4/6")), qPrintable(partial.data().toString()));
@@ -214,11 +215,7 @@ void EvaluationScopeTest::partialMethodIsMarked() {
 
 void EvaluationScopeTest::figureExportUsesTheChosenSizeAndFont() {
   EvaluationView view;
-  QSignalSpy finished(view.session(), &EvaluationSession::finished);
-  view.setGtFolder(a_.gt);
-  view.addPredictionFolders({a_.perfect, a_.blurred});
-  view.evaluate();
-  waitFinished(*view.session(), finished, 1);
+  evaluateOn(view, a_.gt, {a_.perfect, a_.blurred});
   rgbdsod::figures::FigureStyle style;
   style.width_cm = 12.0;
   style.height_cm = 7.5;
@@ -241,11 +238,7 @@ void EvaluationScopeTest::renamingInTheLegendWarnsNothing() {
   view.resize(1200, 700);
   view.show();
   QVERIFY(QTest::qWaitForWindowExposed(&view));
-  QSignalSpy finished(view.session(), &EvaluationSession::finished);
-  view.setGtFolder(a_.gt);
-  view.addPredictionFolders({a_.perfect, a_.blurred});
-  view.evaluate();
-  waitFinished(*view.session(), finished, 1);
+  evaluateOn(view, a_.gt, {a_.perfect, a_.blurred});
 
   g_warnings.clear();
   g_previous = qInstallMessageHandler(recordWarnings);
@@ -293,11 +286,7 @@ void EvaluationScopeTest::screenshotOfTheScopedTab() {
   view.resize(1400, 800);
   view.show();
   QVERIFY(QTest::qWaitForWindowExposed(&view));
-  QSignalSpy finished(view.session(), &EvaluationSession::finished);
-  view.setGtFolder(a_.gt);
-  view.addPredictionFolders({a_.perfect, a_.blurred, foreign_, partial_});
-  view.evaluate();
-  waitFinished(*view.session(), finished, 1);
+  evaluateOn(view, a_.gt, {a_.perfect, a_.blurred, foreign_, partial_});
   view.setSummaryMetrics({Metric::Smeasure, Metric::MaxFmeasure, Metric::MaxEmeasure, Metric::Mae});
   view.curves()->flush();
   QTest::qWait(100);

@@ -56,6 +56,18 @@ QLabel* heading(const QString& text) {
   return label;
 }
 
+// The tab's panels: a bar of heading and controls above one body widget.
+QWidget* barAbove(QHBoxLayout* bar, QWidget* body, int body_stretch) {
+  bar->setContentsMargins(0, 0, 0, 0);
+  auto* panel = new QWidget;
+  auto* layout = new QVBoxLayout(panel);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->setSpacing(4);
+  layout->addLayout(bar);
+  layout->addWidget(body, body_stretch);
+  return panel;
+}
+
 }  // namespace
 
 EvaluationView::EvaluationView(QWidget* parent)
@@ -226,18 +238,10 @@ QWidget* EvaluationView::buildSummaryPanel() {
   scope_note_->setVisible(false);
 
   auto* bar = new QHBoxLayout;
-  bar->setContentsMargins(0, 0, 0, 0);
   bar->addWidget(heading(tr("Summary (dataset scores; best in bold)")));
   bar->addWidget(scope_note_, 1);
   bar->addWidget(columns_button_);
-
-  auto* box = new QWidget;
-  auto* layout = new QVBoxLayout(box);
-  layout->setContentsMargins(0, 0, 0, 0);
-  layout->setSpacing(4);
-  layout->addLayout(bar);
-  layout->addWidget(summary_view_);
-  return box;
+  return barAbove(bar, summary_view_, 0);
 }
 
 // Figure size and font for the Figure… export, with `rgbdsod plot`'s defaults and ranges.
@@ -307,19 +311,12 @@ QWidget* EvaluationView::buildImagePanel() {
   });
 
   auto* bar = new QHBoxLayout;
-  bar->setContentsMargins(0, 0, 0, 0);
   bar->addWidget(heading(tr("Images of")));
   bar->addWidget(image_method_combo_);
   bar->addStretch(1);
   bar->addWidget(new QLabel(tr("worst first by")));
   bar->addWidget(image_metric_combo_);
-
-  auto* panel = new QWidget;
-  auto* layout = new QVBoxLayout(panel);
-  layout->setContentsMargins(0, 0, 0, 0);
-  layout->setSpacing(4);
-  layout->addLayout(bar);
-  layout->addWidget(image_view_, 1);
+  QWidget* panel = barAbove(bar, image_view_, 1);
   sortImagesBy(core::Metric::Mae);
   return panel;
 }
