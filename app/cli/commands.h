@@ -24,6 +24,7 @@ void addDatasetCommand(CLI::App& app, const GlobalOptions& globals, int& exit_co
 void addHhaCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code);
 void addEvalCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code);
 void addPlotCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code);
+void addFigureCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code);  // rgbdsod-plot
 void addTrainCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code);
 void addInferCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code);
 void addRuntimeCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code);

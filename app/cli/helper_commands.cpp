@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -39,6 +40,8 @@ const std::vector<HelperCommand>& helperCommands() {
     };
 #ifdef RGBDSOD_HAVE_PLOT
     v.push_back({"plot", "Draw PR / F-measure / E-measure curve figures (PNG, PDF, SVG)", "rgbdsod-plot"});
+    v.push_back({"figure", "Build a qualitative figure: RGB, depth, GT and methods' maps per sample (PDF, PNG, SVG)",
+                 "rgbdsod-plot"});
 #endif
     return v;
   }();
@@ -70,14 +73,20 @@ void addHelperCommands(CLI::App& app) {
   }
 }
 
-int execHelper(const std::string& helper, int argc, char** argv) {
-  std::vector<fs::path> tried;
+std::optional<fs::path> findHelper(const std::string& helper, std::vector<fs::path>* tried) {
   for (const fs::path& dir : helperDirs()) {
     const fs::path path = dir / helper;
-    tried.push_back(path);
-    if (::access(path.c_str(), X_OK) != 0) continue;
+    if (tried != nullptr) tried->push_back(path);
+    if (::access(path.c_str(), X_OK) == 0) return path;
+  }
+  return std::nullopt;
+}
+
+int execHelper(const std::string& helper, int argc, char** argv) {
+  std::vector<fs::path> tried;
+  if (const std::optional<fs::path> path = findHelper(helper, &tried)) {
     std::vector<char*> args(argv, argv + argc);
-    const std::string path_text = path.string();
+    const std::string path_text = path->string();
     args[0] = const_cast<char*>(path_text.c_str());
     args.push_back(nullptr);
     ::execv(path_text.c_str(), args.data());

@@ -3,6 +3,8 @@
 // `rgbdsod train` execs `rgbdsod-engine train` (LibTorch) and `rgbdsod plot` execs `rgbdsod-plot`
 // (Qt), so every other command starts without loading LibTorch or Qt (~0.4 s and ~30 ms each).
 // The front end knows the helpers' command names and help lines, never their code.
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,7 +18,7 @@ struct HelperCommand {
   std::string helper;   // the executable that runs it: "rgbdsod-engine"
 };
 
-// The helper commands of this build (plot only when it was built with Qt).
+// The helper commands of this build (plot and figure only when it was built with Qt).
 const std::vector<HelperCommand>& helperCommands();
 
 // The help line of a helper command, for the helper's own registration (one text in both places).
@@ -29,6 +31,11 @@ std::string commandWord(int argc, char** argv);
 // Lists the helper commands in the front end's help; they accept any arguments (never parsed
 // here: the front end execs before parsing).
 void addHelperCommands(CLI::App& app);
+
+// The executable `helper` where execHelper looks for it (beside this executable, then
+// ../libexec/rgbdsod/), or nullopt; `tried` (optional) receives every path looked at. For commands
+// that run a helper as a child (`rgbdsod figure` runs `rgbdsod-engine infer`).
+std::optional<std::filesystem::path> findHelper(const std::string& helper, std::vector<std::filesystem::path>* tried = nullptr);
 
 // Replaces this process with `helper` (found beside this executable, or in ../libexec/rgbdsod/),
 // same arguments, same environment, same process id (signals reach it as before). Returns only

@@ -21,6 +21,9 @@ void addInferCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code
   cmd->add_flag("--sides", req->sides, "Also write side outputs and foreground/background maps under sides/");
   cmd->add_flag("--depth-as-rgb", req->depth_as_rgb,
                 "Feed the depth map to an RGB-only network (the zero-shot baseline of cross-modal transfer)");
+  cmd->add_option("--samples", req->samples,
+                  "Only these samples (names as in the dataset, comma-separated: a,b,c); default all")
+      ->delimiter(',');
 
   cmd->callback([req, &globals, &exit_code] {
     ProgressBar bar(globals.showProgress());

@@ -15,6 +15,8 @@
 #include "rgbdsod/figures/qt_environment.h"
 #include "rgbdsod/ui/dataset_session.h"
 #include "rgbdsod/ui/evaluation/evaluation_view.h"
+#include "rgbdsod/ui/inspect/inspect_session.h"
+#include "rgbdsod/ui/inspect/inspect_view.h"
 #include "rgbdsod/ui/main_window.h"
 #include "rgbdsod/ui/studio_style.h"
 #include "rgbdsod/ui/window_screenshot.h"
@@ -52,7 +54,7 @@ int main(int argc, char** argv) {
 
   QCommandLineParser parser;
   parser.setApplicationDescription(
-      QStringLiteral("Workbench for RGB-D salient object detection: browse and check datasets."));
+      QStringLiteral("Workbench for RGB-D salient object detection: browse and check datasets, look inside trained models, evaluate."));
   parser.addHelpOption();
   parser.addVersionOption();
   parser.addPositionalArgument(
@@ -80,9 +82,17 @@ int main(int argc, char** argv) {
                      "repeatable."),
       QStringLiteral("dir"));
   const QCommandLineOption tab(QStringLiteral("tab"),
-                               QStringLiteral("The tab to show first: viewer (the default) or evaluation."),
+                               QStringLiteral("The tab to show first: viewer (the default), inspect or evaluation."),
                                QStringLiteral("name"), QStringLiteral("viewer"));
-  parser.addOptions({demo, screenshot, size, timeout, evaluate, tab});
+  const QCommandLineOption run(
+      QStringLiteral("run"),
+      QStringLiteral("A run folder (written by rgbdsod train) to inspect; a second --run is shown beside it "
+                     "for comparison."),
+      QStringLiteral("dir"));
+  const QCommandLineOption sample(QStringLiteral("sample"),
+                                  QStringLiteral("The sample to select once the dataset is open (its name)."),
+                                  QStringLiteral("name"));
+  parser.addOptions({demo, screenshot, size, timeout, evaluate, tab, run, sample});
   parser.process(app);  // prints and exits for --help and --version
   // A help flag given as an option's value ("--screenshot -h") did not print: there is no GUI here.
   if (!qobject_cast<QApplication*>(&app)) parser.showHelp(kExitUsage);
@@ -101,9 +111,11 @@ int main(int argc, char** argv) {
   const int timeout_s = parser.value(timeout).toInt(&timeout_ok);
   if (!timeout_ok || timeout_s <= 0) return usageError(QStringLiteral("--timeout expects seconds > 0"));
   const QString tab_name = parser.value(tab).toLower();
-  if (tab_name != QStringLiteral("viewer") && tab_name != QStringLiteral("evaluation")) {
-    return usageError(QStringLiteral("--tab expects viewer or evaluation, not '%1'").arg(parser.value(tab)));
+  if (tab_name != QStringLiteral("viewer") && tab_name != QStringLiteral("evaluation") &&
+      tab_name != QStringLiteral("inspect")) {
+    return usageError(QStringLiteral("--tab expects viewer, inspect or evaluation, not '%1'").arg(parser.value(tab)));
   }
+  if (parser.values(run).size() > 2) return usageError(QStringLiteral("give at most two --run folders"));
   // A screenshot without a folder shows the demo (as scripts/studio.sh --screenshot FILE does).
   const bool open_demo = parser.isSet(demo) || (parser.isSet(screenshot) && positional.isEmpty());
 
@@ -111,7 +123,29 @@ int main(int argc, char** argv) {
   rgbdsod::ui::applyStudioStyle(static_cast<QApplication&>(app));
   rgbdsod::ui::MainWindow window;
   window.resize(size_match.captured(1).toInt(), size_match.captured(2).toInt());
-  if (tab_name == QStringLiteral("evaluation")) window.tabs()->setCurrentWidget(window.evaluationView());
+  const auto show_tab = [&window, tab_name] {
+    if (tab_name == QStringLiteral("evaluation")) window.tabs()->setCurrentWidget(window.evaluationView());
+    if (tab_name == QStringLiteral("inspect")) window.tabs()->setCurrentWidget(window.inspectView());
+  };
+  show_tab();
+  const QStringList runs = parser.values(run);
+  for (int i = 0; i < runs.size(); ++i) {
+    window.inspectView()->addRun(QDir(runs[i]).absolutePath(),
+                                 i == 0 ? rgbdsod::ui::InspectSession::Primary : rgbdsod::ui::InspectSession::Compare);
+  }
+  if (parser.isSet(sample)) {
+    const QString name = parser.value(sample);
+    QObject::connect(window.session(), &rgbdsod::ui::DatasetSession::datasetOpened, &window,
+                     [&window, name, show_tab] {
+                       if (!window.showSampleNamed(name)) {
+                         std::fprintf(stderr, "rgbdsod-studio: %s is not a sample of the dataset\n", qPrintable(name));
+                         QApplication::exit(kExitUsage);
+                         return;
+                       }
+                       show_tab();  // showSampleNamed went to the viewer
+                     },
+                     Qt::SingleShotConnection);
+  }
   if (parser.isSet(evaluate)) {
     QStringList folders;
     for (const QString& dir : parser.values(evaluate)) folders << QDir(dir).absolutePath();

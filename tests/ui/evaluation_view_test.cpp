@@ -21,6 +21,7 @@
 #include "rgbdsod/ui/evaluation/method_curves_model.h"
 #include "rgbdsod/ui/evaluation/per_image_table_model.h"
 #include "rgbdsod/ui/evaluation/summary_table_model.h"
+#include "rgbdsod/ui/inspect/inspect_view.h"
 #include "rgbdsod/ui/main_window.h"
 #include "ui_test_support.h"
 
@@ -40,7 +41,7 @@ class EvaluationViewTest : public QObject {
   void redrawsAreCoalesced();
   void exportsWriteCsvAndFigures();
   void missingFolderShowsAnErrorNamingIt();
-  void activatingARowShowsTheSampleInTheViewer();
+  void activatingARowShowsTheSampleInInspect();
   void screenshotOfTheEvaluationTab();
 
  private:
@@ -193,7 +194,7 @@ void EvaluationViewTest::openWindowWithPredictions(MainWindow& window) {
   QTRY_VERIFY_WITH_TIMEOUT(window.isSettled(), 10000);
 }
 
-void EvaluationViewTest::activatingARowShowsTheSampleInTheViewer() {
+void EvaluationViewTest::activatingARowShowsTheSampleInInspect() {
   MainWindow window;
   window.resize(1400, 900);
   window.show();
@@ -221,7 +222,8 @@ void EvaluationViewTest::activatingARowShowsTheSampleInTheViewer() {
   QTest::mouseDClick(table->viewport(), Qt::LeftButton, {}, cell.center());
   QCOMPARE(requested.size(), 1);
   QCOMPARE(requested.front().front().toString(), name);
-  QCOMPARE(window.tabs()->currentIndex(), 0);  // back in the viewer
+  // Inspect shows the sample with that method's map (the viewer, behind it, shows the sample too).
+  QCOMPARE(window.tabs()->currentWidget(), static_cast<QWidget*>(window.inspectView()));
   QTRY_COMPARE_WITH_TIMEOUT(window.shownSample(), static_cast<int>(*expected), 10000);
 
   QVERIFY(!window.showSampleNamed(QStringLiteral("not_a_sample")));

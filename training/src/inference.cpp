@@ -1,61 +1,32 @@
 #include "rgbdsod/training/inference.h"
 
-#include <fmt/format.h>
+#include <algorithm>
+#include <string>
+
 #include <opencv2/imgproc.hpp>
-#include <torch/utils.h>
 
 #include "rgbdsod/core/atomic_write.h"
 #include "rgbdsod/core/errors.h"
+#include "rgbdsod/core/spelling.h"
 #include "rgbdsod/training/checkpoint.h"
 #include "rgbdsod/training/predict.h"
 #include "rgbdsod/training/run_folder.h"
-#include "rgbdsod/training/sample_tensors.h"
+#include "prediction_maps.h"
 
 namespace rgbdsod::training {
 namespace fs = std::filesystem;
 
-namespace {
-
-// [1,H,W] probability -> CV_8UC1 at `size` (bilinear, as the evaluation resizes predictions).
-cv::Mat toImage(const torch::Tensor& prob, cv::Size size) {
-  const torch::Tensor p = prob.detach().to(torch::kCPU).to(torch::kFloat32).clamp(0, 1).contiguous();
-  const cv::Mat m(static_cast<int>(p.size(-2)), static_cast<int>(p.size(-1)), CV_32FC1, p.data_ptr<float>());
-  cv::Mat resized, out;
-  cv::resize(m, resized, size, 0, 0, cv::INTER_LINEAR);
-  resized.convertTo(out, CV_8U, 255.0);
-  return out;
-}
-
-}  // namespace
-
 SamplePrediction predictSample(Stage& stage, const LoadedSample& sample, int size, bool extras, bool depth_as_rgb) {
-  torch::NoGradGuard no_grad;
-  stage.model().eval();
-  std::vector<torch::Tensor> rgb, depth, gt;
-  appendTensors(resizeOnly(sample, size), rgb, depth, gt);
-  models::NetworkInput input;
-  input.rgb = rgb[0].unsqueeze(0);
-  if (!depth.empty()) input.depth = depth[0].unsqueeze(0);
-  if (depth_as_rgb) {
-    if (depth.empty()) throw core::Error("sample " + sample.name + ": no depth to feed as RGB");
-    // A grey image to the RGB network: depth replicated to three channels, normalised as RGB.
-    input.rgb = normaliseImageNet(depth[0].mean(0, /*keepdim=*/true).expand({3, -1, -1}).unsqueeze(0));
-    input.depth = torch::Tensor();
-  }
-  const models::Prediction p = stage.predict(input);
+  // The one prediction path (prediction_maps.h): the maps ModelCore gives the studio.
+  PredictionMapOptions options;
+  options.own_input = !depth_as_rgb;
+  options.zero_shot = depth_as_rgb;
+  options.extras = extras;
+  const std::vector<InspectMap> maps = predictionMaps(stage, sample, size, options);
   SamplePrediction out;
-  out.saliency = toImage(saliencyProbability(p)[0], sample.original);
-  if (extras) {
-    const auto& sides = p.sides_combined.empty() ? p.sides : p.sides_combined;
-    // Named by the paper's level (LSF's side outputs are levels 2-6), then the learned fusion of them.
-    for (std::size_t i = 0; i < sides.size(); ++i)
-      out.extras.emplace_back(fmt::format("side{}", p.first_side_level + static_cast<int>(i)),
-                              toImage(torch::sigmoid(sides[i])[0], sample.original));
-    if (p.sides_fused.defined())
-      out.extras.emplace_back("side_fused", toImage(torch::sigmoid(p.sides_fused)[0], sample.original));
-    if (p.foreground.defined()) out.extras.emplace_back("fg", toImage(torch::sigmoid(p.foreground)[0], sample.original));
-    if (p.background.defined()) out.extras.emplace_back("bg", toImage(torch::sigmoid(p.background)[0], sample.original));
-  }
+  out.saliency = maps.front().image;  // "final" (or "zero_shot/final")
+  if (extras)
+    for (const auto& [tag, map] : sideFileTags(maps, depth_as_rgb)) out.extras.emplace_back(tag, map->image);
   return out;
 }
 
@@ -88,12 +59,30 @@ InferSummary runInference(const InferRequest& request, const core::JobContext& j
   const auto roots = core::findDatasets(request.data);
   if (roots.empty()) throw core::FileError(request.data, "no dataset folder (RGB/ and depth/) here or in its sub-folders");
   const bool single = core::isDatasetFolder(request.data);
+  std::vector<core::Dataset> datasets;
+  for (const auto& root : roots) datasets.push_back(core::openDataset(root));
+  // --samples: only these names (each once, in the order given), every one in some dataset.
+  std::vector<std::string> wanted;
+  for (const auto& name : request.samples)
+    if (std::find(wanted.begin(), wanted.end(), name) == wanted.end()) wanted.push_back(name);
+  for (const auto& name : wanted) {
+    if (std::any_of(datasets.begin(), datasets.end(), [&](const core::Dataset& d) { return d.indexOf(name).has_value(); }))
+      continue;
+    std::vector<std::string> names;
+    for (const auto& d : datasets)
+      for (const auto& f : d.samples) names.push_back(f.name);
+    throw core::FileError(request.data, "no sample named '" + name + "'" + core::didYouMean(name, names));
+  }
   std::vector<std::pair<fs::path, std::shared_ptr<SampleSource>>> jobs;
   std::size_t total = 0;
-  for (const auto& root : roots) {
-    auto source = std::make_shared<SampleSource>(core::openDataset(root), std::vector<std::size_t>{},
-                                                 config.data.depth, config.data.polarity,
-                                                 stage->needs().depth || depth_as_rgb);
+  for (std::size_t d = 0; d < datasets.size(); ++d) {
+    const fs::path root = roots[d];
+    std::vector<std::size_t> indices;  // empty: the whole dataset
+    for (const auto& name : wanted)
+      if (const auto index = datasets[d].indexOf(name)) indices.push_back(*index);
+    if (!wanted.empty() && indices.empty()) continue;  // this dataset holds none of them
+    auto source = std::make_shared<SampleSource>(std::move(datasets[d]), std::move(indices), config.data.depth,
+                                                 config.data.polarity, stage->needs().depth || depth_as_rgb);
     total += source->size();
     jobs.emplace_back(single ? request.out : request.out / root.filename(), std::move(source));
   }

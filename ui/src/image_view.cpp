@@ -6,6 +6,7 @@
 
 #include <QGraphicsPixmapItem>
 #include <QGraphicsScene>
+#include <QMouseEvent>
 #include <QScrollBar>
 #include <QWheelEvent>
 
@@ -39,6 +40,18 @@ ImageView::ImageView(QWidget* parent)
   setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   setViewportUpdateMode(QGraphicsView::SmartViewportUpdate);
+  setMouseTracking(true);  // hover readouts without a button pressed
+}
+
+void ImageView::mouseMoveEvent(QMouseEvent* event) {
+  const QPointF scene = mapToScene(event->position().toPoint());
+  emit hovered(QPoint(static_cast<int>(std::floor(scene.x())), static_cast<int>(std::floor(scene.y()))));
+  QGraphicsView::mouseMoveEvent(event);
+}
+
+void ImageView::leaveEvent(QEvent* event) {
+  emit hoverLeft();
+  QGraphicsView::leaveEvent(event);
 }
 
 void ImageView::setImage(const QImage& image) {

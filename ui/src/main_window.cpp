@@ -20,7 +20,10 @@
 #include "rgbdsod/ui/evaluation/evaluation_view.h"
 #include "rgbdsod/ui/image_pane.h"
 #include "rgbdsod/ui/image_view.h"
+#include "rgbdsod/ui/inspect/inspect_session.h"
+#include "rgbdsod/ui/inspect/inspect_view.h"
 #include "rgbdsod/ui/sample_info_panel.h"
+#include "rgbdsod/ui/shell/model_bridge.h"
 #include "rgbdsod/ui/synced_views.h"
 #include "rgbdsod/ui/thumbnail_model.h"
 
@@ -34,7 +37,8 @@ MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent),
       session_(new DatasetSession(this)),
       thumbnails_(new ThumbnailModel(this)),
-      synced_(new SyncedViews(this)) {
+      synced_(new SyncedViews(this)),
+      models_(new ModelBridge(this)) {
   setObjectName(QStringLiteral("studioMainWindow"));
   buildPanes();
   buildSampleDock();
@@ -74,20 +78,27 @@ void MainWindow::buildPanes() {
     grid->setRowStretch(i, 1);
     grid->setColumnStretch(i, 1);
   }
-  buildEvaluationTab(central);
+  buildTabs(central);
 }
 
-void MainWindow::buildEvaluationTab(QWidget* viewer) {
+void MainWindow::buildTabs(QWidget* viewer) {
+  inspect_session_ = new InspectSession(models_, this);
+  inspect_ = new InspectView(inspect_session_);
   evaluation_ = new EvaluationView;
   tabs_ = new QTabWidget;
   tabs_->setObjectName(QStringLiteral("mainTabs"));
   tabs_->setDocumentMode(true);
   tabs_->addTab(viewer, tr("Viewer"));
+  tabs_->addTab(inspect_, tr("Inspect"));
   tabs_->addTab(evaluation_, tr("Evaluation"));
   setCentralWidget(tabs_);
   connect(evaluation_, &EvaluationView::sampleRequested, this, &MainWindow::showSampleNamed);
-  // The thumbnails belong to the viewer; the Evaluation tab uses the whole width for its tables.
-  connect(tabs_, &QTabWidget::currentChanged, this, [this](int tab) { sample_dock_->setVisible(tab == 0); });
+  connect(evaluation_, &EvaluationView::methodMapRequested, this, &MainWindow::openMethodMap);
+  connect(inspect_, &InspectView::problem, this, [this](const QString& m) { setStatus(m, QStringLiteral("#e06060")); });
+  // The thumbnails (the shared sample selection) serve the viewer and Inspect; the Evaluation tab
+  // uses the whole width for its tables.
+  connect(tabs_, &QTabWidget::currentChanged, this,
+          [this](int tab) { sample_dock_->setVisible(tabs_->widget(tab) != evaluation_); });
 }
 
 void MainWindow::buildSampleDock() {
@@ -212,6 +223,10 @@ void MainWindow::connectSession() {
   connect(session_, &DatasetSession::validationFailed, this, &MainWindow::onValidationFailed);
   connect(session_, &DatasetSession::polarityChanged, this, &MainWindow::onPolarityChanged);
   connect(session_, &DatasetSession::sampleLoaded, this, &MainWindow::onSampleLoaded);
+  // The shared selection reaches Inspect: the dataset shown and the sample on screen.
+  connect(session_, &DatasetSession::datasetOpened, this, [this] { inspect_session_->setDataset(session_->dataset()); });
+  connect(session_, &DatasetSession::datasetClosed, this, [this] { inspect_session_->setDataset(nullptr); });
+  connect(session_, &DatasetSession::sampleLoaded, inspect_session_, &InspectSession::setSample);
 }
 
 }  // namespace rgbdsod::ui

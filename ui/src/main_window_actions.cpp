@@ -17,6 +17,7 @@
 #include "rgbdsod/ui/evaluation/evaluation_view.h"
 #include "rgbdsod/ui/image_pane.h"
 #include "rgbdsod/ui/image_view.h"
+#include "rgbdsod/ui/inspect/inspect_view.h"
 #include "rgbdsod/ui/main_window.h"
 #include "rgbdsod/ui/sample_info_panel.h"
 #include "rgbdsod/ui/thumbnail_model.h"
@@ -77,6 +78,7 @@ bool MainWindow::isSettled() const {
   // hidden behind the Evaluation tab).
   if (sample_list_->isVisible() && thumbnails_->rowCount() > 0 && thumbnails_->decodeCount() == 0) return false;
   if (evaluation_->isBusy()) return false;
+  if (!inspect_->isSettled()) return false;
   return thumbnails_->pendingCount() == 0;
 }
 
@@ -91,6 +93,12 @@ bool MainWindow::showSampleNamed(const QString& name) {
   sample_list_->setCurrentIndex(thumbnails_->index(static_cast<int>(*index)));  // requests it
   sample_list_->scrollTo(sample_list_->currentIndex());
   return true;
+}
+
+void MainWindow::openMethodMap(const QString& name, const QString& folder, const QString& method) {
+  if (!showSampleNamed(name)) return;
+  inspect_->showMethodFolder(folder, method);
+  tabs_->setCurrentWidget(inspect_);
 }
 
 void MainWindow::onDatasetClosed() {

@@ -136,7 +136,13 @@ core::Metric EvaluationView::imageSortMetric() const {
 void EvaluationView::activateImageRow(int row) {
   const QModelIndex source = image_proxy_->mapToSource(image_proxy_->index(row, 0));
   const QString name = image_model_->nameAt(source.row());
-  if (!name.isEmpty()) emit sampleRequested(name);
+  if (name.isEmpty()) return;
+  emit sampleRequested(name);
+  const int method = shownImagesMethod();
+  if (method >= 0 && method < session_->methodCount()) {
+    const EvaluationMethod& m = session_->methods()[static_cast<std::size_t>(method)];
+    emit methodMapRequested(name, m.folder, m.name);
+  }
 }
 
 void EvaluationView::onProgress(int method, int step, int steps, int done, int total) {

@@ -39,11 +39,17 @@ class ImageView : public QGraphicsView {
  signals:
   // The zoom or pan changed, by the user or by fitting. Not emitted while following.
   void viewChanged();
+  // The cursor is over the image at this pixel (image coordinates; may lie outside it); for
+  // pixel readouts. hoverLeft when it leaves the view.
+  void hovered(const QPoint& pixel);
+  void hoverLeft();
 
  protected:
   void wheelEvent(QWheelEvent* event) override;
   void resizeEvent(QResizeEvent* event) override;
   void scrollContentsBy(int dx, int dy) override;
+  void mouseMoveEvent(QMouseEvent* event) override;
+  void leaveEvent(QEvent* event) override;
 
  private:
   void applyZoom(double zoom);

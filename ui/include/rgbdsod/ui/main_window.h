@@ -1,9 +1,10 @@
 #pragma once
-// The studio's first window: a thumbnail browser of the open dataset (left dock), the sample's
-// RGB (with the GT as a translucent overlay), colour-mapped depth and GT in three synchronised
-// panes plus a facts pane, and the validation summary in the status bar. The window only shows
-// state: DatasetSession and ThumbnailModel do the work in their workers. A second tab holds the
-// Evaluation view; its per-image rows open their sample in the viewer tab.
+// The studio's shell: one window of workspaces (tabs) over one shared selection: the open dataset
+// and sample (DatasetSession, browsed in the thumbnail dock) and the loaded runs (ModelBridge, the
+// one ModelCore). Viewer: the sample's RGB (GT overlay), colour-mapped depth and GT in synchronised
+// panes plus a facts pane. Inspect: a run's maps for the sample (inspect/). Evaluation: curves and
+// tables; its per-image rows open their sample in Inspect with that method's map. The window only
+// shows state: sessions and models do the work in their workers.
 #include <QMainWindow>
 #include <QPointer>
 #include <QString>
@@ -26,6 +27,9 @@ class DatasetSession;
 class DemoDatasetJob;
 class EvaluationView;
 class ImagePane;
+class InspectSession;
+class InspectView;
+class ModelBridge;
 class SampleInfoPanel;
 class SyncedViews;
 class ThumbnailModel;
@@ -52,6 +56,9 @@ class MainWindow : public QMainWindow {
   QComboBox* polarityCombo() const { return polarity_combo_; }
   QTabWidget* tabs() const { return tabs_; }
   EvaluationView* evaluationView() const { return evaluation_; }
+  InspectView* inspectView() const { return inspect_; }
+  InspectSession* inspectSession() const { return inspect_session_; }
+  ModelBridge* models() const { return models_; }
   // Shows the named sample of the open dataset in the viewer tab (false when it has none so named).
   bool showSampleNamed(const QString& name);
   QString statusText() const;
@@ -68,7 +75,8 @@ class MainWindow : public QMainWindow {
 
  private:
   void buildPanes();
-  void buildEvaluationTab(QWidget* viewer);
+  void buildTabs(QWidget* viewer);
+  void openMethodMap(const QString& name, const QString& folder, const QString& method);
   void buildSampleDock();
   void buildActions();
   void buildStatusBar();
@@ -95,6 +103,9 @@ class MainWindow : public QMainWindow {
   ThumbnailModel* thumbnails_;
   SyncedViews* synced_;
   EvaluationView* evaluation_ = nullptr;
+  ModelBridge* models_ = nullptr;
+  InspectSession* inspect_session_ = nullptr;
+  InspectView* inspect_ = nullptr;
   QTabWidget* tabs_ = nullptr;
   DemoDatasetJob* demo_ = nullptr;
 

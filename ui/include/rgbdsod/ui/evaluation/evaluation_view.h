@@ -91,6 +91,8 @@ class EvaluationView : public QWidget {
 
  signals:
   void sampleRequested(const QString& name);
+  // With sampleRequested: the row's method (its prediction folder), for Inspect to show its map.
+  void methodMapRequested(const QString& name, const QString& folder, const QString& method);
 
  private:
   QWidget* buildSidePanel();

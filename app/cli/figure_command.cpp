@@ -1,0 +1,607 @@
+// rgbdsod figure: a qualitative comparison figure as SOD papers print them. One row per chosen
+// sample; columns RGB, Depth (colour-mapped as the studio shows it), GT, then one per --column:
+// a prediction folder (maps paired with the samples as `rgbdsod eval` pairs them) or a run folder
+// (predicted now by `rgbdsod-engine infer` into a temporary folder). Runs in rgbdsod-plot (Qt);
+// never include a LibTorch header here (Qt's `slots` macro breaks them): runs are predicted by the
+// engine in a child process.
+#include <spawn.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <opencv2/imgproc.hpp>
+#include <spdlog/spdlog.h>
+
+#include "commands.h"
+#include "helper_commands.h"
+#include "interrupt.h"
+#include "rgbdsod/core/dataset.h"
+#include "rgbdsod/core/depth.h"
+#include "rgbdsod/core/depth_config.h"
+#include "rgbdsod/core/errors.h"
+#include "rgbdsod/core/evaluator.h"
+#include "rgbdsod/core/image_io.h"
+#include "rgbdsod/core/spelling.h"
+
+// Qt after the CLI and core headers.
+#include <QGuiApplication>
+#include <QImage>
+
+#include "rgbdsod/figures/qt_environment.h"
+#include "rgbdsod/figures/qualitative_figure.h"
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+
+namespace rgbdsod::cli {
+namespace {
+
+constexpr std::size_t kPolarityProbe = 8;  // depth maps read to detect the polarity (as the studio)
+constexpr const char* kEngine = "rgbdsod-engine";
+
+struct FigureOptions {
+  std::string data;
+  std::vector<std::string> samples;
+  std::vector<std::string> columns;
+  std::string out;
+  int dpi = 300;
+  double width_pt = 70.0;
+  double gap_pt = 2.0;
+  double font_pt = 8.0;
+  std::string polarity = "auto";
+  bool no_depth = false;
+  bool no_gt = false;
+  bool row_labels = false;
+  bool allow_missing = false;
+};
+
+std::string trim(const std::string& s) {
+  const auto first = s.find_first_not_of(" \t");
+  if (first == std::string::npos) return {};
+  return s.substr(first, s.find_last_not_of(" \t") - first + 1);
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// "a/b/" -> "b".
+std::string lastName(const fs::path& p) {
+  fs::path n = p.lexically_normal();
+  if (n.filename().empty()) n = n.parent_path();
+  if (n.filename().empty() || n.filename() == "." || n.filename() == "..") n = fs::weakly_canonical(p);
+  return n.filename().string();
+}
+
+// ---- columns ----
+
+struct MethodColumn {
+  std::string title;
+  fs::path folder;  // as given
+  bool run = false;  // a training run folder (config.json + checkpoints/): predicted now
+};
+
+bool isRunFolder(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_regular_file(p / "config.json", ec) && fs::is_directory(p / "checkpoints", ec);
+}
+
+MethodColumn parseColumn(const std::string& text) {
+  const std::size_t eq = text.find('=');
+  if (eq == std::string::npos)
+    throw CLI::ValidationError("--column", "expected TITLE=FOLDER (a prediction folder or a run folder), got '" + text +
+                                               "'; e.g. --column \"Ours=preds/ours\"");
+  MethodColumn c{trim(text.substr(0, eq)), fs::path(trim(text.substr(eq + 1))), false};
+  if (c.title.empty()) throw CLI::ValidationError("--column", "'" + text + "' has no title before '='");
+  if (c.folder.empty()) throw CLI::ValidationError("--column", "'" + text + "' has no folder after '='");
+  std::error_code ec;
+  if (!fs::is_directory(c.folder, ec))
+    throw core::FileError(c.folder, "column '" + c.title + "': no such folder (give a prediction folder, or a run "
+                                    "folder written by rgbdsod train)");
+  c.run = isRunFolder(c.folder);
+  return c;
+}
+
+// ---- the dataset ----
+
+core::Dataset openOneDataset(const fs::path& data) {
+  std::error_code ec;
+  if (!fs::is_directory(data, ec)) throw core::FileError(data, "dataset folder does not exist");
+  if (!core::isDatasetFolder(data)) {
+    const std::vector<fs::path> found = core::findDatasets(data);
+    if (!found.empty()) {
+      std::vector<std::string> names;
+      for (const fs::path& f : found) names.push_back(f.string());
+      throw core::FileError(data, fmt::format("a figure shows samples of one dataset; give one of: {}",
+                                              fmt::join(names, ", ")));
+    }
+  }
+  return core::openDataset(data);  // names the folders it looked for when it is no dataset
+}
+
+std::vector<std::size_t> resolveSamples(const core::Dataset& ds, const std::vector<std::string>& wanted) {
+  std::vector<std::size_t> out;
+  for (const std::string& raw : wanted) {
+    const std::string name = trim(raw);
+    if (name.empty()) throw CLI::ValidationError("--samples", "an empty sample name (two commas, or a trailing one?)");
+    std::optional<std::size_t> index = ds.indexOf(name);
+    if (!index && core::hasImageExtension(name)) index = ds.indexOf(fs::path(name).stem().string());  // "0086.jpg"
+    if (!index) {
+      std::vector<std::string> names;
+      names.reserve(ds.samples.size());
+      for (const core::SampleFiles& s : ds.samples) names.push_back(s.name);
+      const std::string example = names.empty() ? std::string("it has no samples")
+                                                : fmt::format("its samples are named like '{}'", names.front());
+      const std::string hint = core::didYouMean(name, names);
+      throw core::FileError(ds.root, fmt::format("no sample '{}' in dataset {}{}", name, ds.name,
+                                                 hint.empty() ? " (" + example + ")" : hint));
+    }
+    out.push_back(*index);
+  }
+  return out;
+}
+
+// The polarity depth is shown with: --polarity, else the dataset's depth.json, else detected from
+// a few samples as the studio does (undecided: near-bright, said). Metric (16-bit) maps are
+// near-dark whatever this says (see depthImage).
+core::DepthPolarity displayPolarity(const core::Dataset& ds, const core::DepthConfig& config, const std::string& option) {
+  if (lower(option) != "auto") {
+    const std::optional<core::DepthPolarity> p = core::parsePolarity(option);
+    if (!p) throw CLI::ValidationError("--polarity", "expected auto, near-bright or near-dark, got '" + option + "'");
+    return *p;
+  }
+  if (config.polarity) return *config.polarity;
+  std::vector<cv::Mat> depths, gts;
+  const std::size_t n = ds.size();
+  const std::size_t step = std::max<std::size_t>(1, n / kPolarityProbe);
+  for (std::size_t i = 0; i < n && depths.size() < kPolarityProbe; i += step) {
+    const core::SampleFiles& f = ds.samples[i];
+    if (f.depth.empty() || (ds.labeled() && f.gt.empty())) continue;
+    try {
+      cv::Mat depth = core::readDepth(f.depth);
+      cv::Mat gt = ds.labeled() ? core::readMask(f.gt) : cv::Mat();
+      if (!gt.empty() && gt.size() != depth.size()) continue;
+      depths.push_back(std::move(depth));
+      if (ds.labeled()) gts.push_back(std::move(gt));
+    } catch (const core::FileError&) {
+      // an unreadable file of another sample is validation's business
+    }
+  }
+  const core::PolarityEstimate e = core::estimatePolarity(depths, gts);
+  if (e.polarity) {
+    spdlog::info("{}: depth shown as {} ({})", ds.name, core::toString(*e.polarity), e.evidence);
+    return *e.polarity;
+  }
+  spdlog::warn("{}: the depth polarity is undecided ({}); depth is shown as near-bright, pass --polarity to choose",
+               ds.name, e.evidence);
+  return core::DepthPolarity::NearIsBright;
+}
+
+// ---- images ----
+
+QImage toQImage(const cv::Mat& m) {
+  if (m.empty()) return {};
+  if (m.type() == CV_8UC3)
+    return QImage(m.data, m.cols, m.rows, static_cast<qsizetype>(m.step), QImage::Format_BGR888).copy();
+  if (m.type() == CV_8UC1)
+    return QImage(m.data, m.cols, m.rows, static_cast<qsizetype>(m.step), QImage::Format_Grayscale8).copy();
+  throw core::Error(fmt::format("internal: unexpected image type {} for the figure", m.type()));
+}
+
+// The depth map colour-mapped for display exactly as the studio's depth pane shows it: normalised
+// (1 = nearest) and turbo-coloured (core::colourMapDepth).
+QImage depthImage(const fs::path& file, const core::DepthConfig& config, core::DepthPolarity polarity) {
+  const cv::Mat stored = core::readDepth(file);
+  const core::DepthPolarity p =
+      core::encodingFor(config, stored) == core::DepthEncoding::Metric ? core::DepthPolarity::NearIsDark : polarity;
+  return toQImage(core::colourMapDepth(core::normaliseDepth(stored, p)));
+}
+
+// ---- prediction folders: the sample's map, paired as `rgbdsod eval` pairs names ----
+
+bool isSeparator(char c) { return c == '_' || c == '-' || c == ' '; }
+
+// The longest prefix (from_end: suffix) shared by every stem, shorter than the shortest stem.
+std::string commonAffix(const std::vector<std::string>& stems, bool from_end) {
+  if (stems.empty()) return {};
+  std::size_t len = stems.front().size();
+  for (const std::string& s : stems) len = std::min(len, s.size());
+  if (len > 0) --len;
+  auto at = [from_end](const std::string& s, std::size_t i) { return from_end ? s[s.size() - 1 - i] : s[i]; };
+  std::size_t k = 0;
+  while (k < len && std::all_of(stems.begin(), stems.end(), [&](const std::string& s) { return at(s, k) == at(stems.front(), k); }))
+    ++k;
+  const std::string& f = stems.front();
+  return from_end ? f.substr(f.size() - k) : f.substr(0, k);
+}
+
+class PredictionFolder {
+ public:
+  PredictionFolder(std::string title, fs::path dir, const core::Dataset& ds) : title_(std::move(title)), dir_(std::move(dir)) {
+    list();
+    // The toolboxes' layout R/<method>/<dataset>/: a method folder without images but with a
+    // sub-folder named like the dataset is that sub-folder.
+    if (files_.empty()) {
+      std::error_code ec;
+      for (const auto& e : fs::directory_iterator(dir_, ec))
+        if (e.is_directory(ec) && lower(e.path().filename().string()) == lower(ds.name)) {
+          spdlog::debug("column '{}': using {} (named like the dataset)", title_, e.path().string());
+          dir_ = e.path();
+          list();
+          break;
+        }
+    }
+    options_.method = lastName(dir_);  // "0086_MyNet.png" in MyNet/
+    options_.pred_suffixes.insert(options_.pred_suffixes.begin(), title_);
+    const std::string parent = lastName(fs::weakly_canonical(dir_).parent_path());
+    if (!parent.empty()) options_.pred_suffixes.push_back(parent);  // R/MyNet/NJU2K/0086_MyNet.png
+    for (const core::SampleFiles& s : ds.samples) dataset_names_.insert(s.name);
+    detectAffix();
+  }
+
+  const fs::path& dir() const { return dir_; }
+
+  // The file that pairs with the sample: the most literal match (fewest characters stripped),
+  // the first by name on ties; nullopt when none pairs.
+  std::optional<fs::path> find(const core::SampleFiles& sample) const {
+    std::set<std::string> keys{sample.name};
+    if (!sample.gt.empty()) keys.insert(core::pairingName(sample.gt, core::Modality::Gt));
+    std::optional<fs::path> best;
+    std::size_t best_rank = 0;
+    for (const fs::path& f : files_) {
+      const std::vector<std::string> names = core::predictionNameCandidates(f, options_);
+      for (std::size_t i = 0; i < names.size(); ++i)
+        if (keys.count(names[i]) != 0) {
+          if (!best || i < best_rank) {
+            best = f;
+            best_rank = i;
+          }
+          break;
+        }
+    }
+    return best;
+  }
+
+  std::size_t imageCount() const { return files_.size(); }
+
+ private:
+  void list() {
+    files_.clear();
+    stems_.clear();
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir_, ec)) {
+      const std::string name = e.path().filename().string();
+      if (!e.is_regular_file(ec) || !core::hasImageExtension(e.path()) || name.rfind("._", 0) == 0) continue;
+      files_.push_back(e.path());
+    }
+    if (ec) throw core::FileError(dir_, "column '" + title_ + "': cannot list the folder: " + ec.message());
+    std::sort(files_.begin(), files_.end());
+    for (const fs::path& f : files_) stems_.push_back(f.stem().string());
+  }
+
+  std::size_t pairedCount(const core::EvalOptions& o) const {
+    std::set<std::string> paired;
+    for (const fs::path& f : files_)
+      for (const std::string& c : core::predictionNameCandidates(f, o))
+        if (dataset_names_.count(c) != 0) {
+          paired.insert(c);
+          break;
+        }
+    return paired.size();
+  }
+
+  // A prefix or suffix that every file of a published folder shares ("JLDCF_0086.png",
+  // "0086_sal_map.png"), stripped when it pairs more than half of the files that did not pair: the
+  // rule of `rgbdsod eval` (suffixes after a separator, prefixes literally).
+  void detectAffix() {
+    const std::size_t before = pairedCount(options_);
+    if (before >= files_.size() || before >= dataset_names_.size()) return;
+    const std::size_t unpaired = files_.size() - before;
+    std::size_t after = before;
+    core::EvalOptions best = options_;
+    std::string suffix_found, prefix_found;
+    const std::string suffix = commonAffix(stems_, true);
+    for (std::size_t len = suffix.size(); len >= 2; --len) {
+      const std::string s = suffix.substr(suffix.size() - len);
+      if (!isSeparator(s.front())) continue;
+      core::EvalOptions o = options_;
+      o.pred_suffixes.insert(o.pred_suffixes.begin(), s);
+      if (const std::size_t c = pairedCount(o); c > after) {
+        after = c;
+        best = o;
+        suffix_found = s;
+      }
+    }
+    const core::EvalOptions with_suffix = best;
+    const std::string prefix = commonAffix(stems_, false);
+    for (std::size_t len = prefix.size(); len >= 1; --len) {
+      core::EvalOptions o = with_suffix;
+      o.pred_prefixes = {prefix.substr(0, len)};
+      if (const std::size_t c = pairedCount(o); c > after) {
+        after = c;
+        best = o;
+        prefix_found = o.pred_prefixes.front();
+      }
+    }
+    if (2 * (after - before) <= unpaired) return;
+    options_ = best;
+    std::vector<std::string> what;
+    if (!prefix_found.empty()) what.push_back(fmt::format("the prefix '{}'", prefix_found));
+    if (!suffix_found.empty()) what.push_back(fmt::format("the suffix '{}'", suffix_found));
+    spdlog::info("column '{}': every prediction name has {}, stripped for pairing", title_, fmt::join(what, " and "));
+  }
+
+  std::string title_;
+  fs::path dir_;
+  std::vector<fs::path> files_;
+  std::vector<std::string> stems_;
+  std::set<std::string> dataset_names_;
+  core::EvalOptions options_;
+};
+
+// ---- run folders: predicted by rgbdsod-engine into a temporary folder ----
+
+// A private temporary folder, removed with its content when it goes out of scope (errors and
+// Ctrl-C included: the interrupt handler only sets a flag).
+class ScratchFolder {
+ public:
+  ScratchFolder() {
+    std::error_code ec;
+    fs::path base = fs::temp_directory_path(ec);
+    if (ec) base = "/tmp";
+    std::string pattern = (base / "rgbdsod-figure-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr)
+      throw core::FileError(base, std::string("cannot create a temporary folder for the predictions: ") + std::strerror(errno));
+    path_ = pattern;
+  }
+  ~ScratchFolder() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  ScratchFolder(const ScratchFolder&) = delete;
+  ScratchFolder& operator=(const ScratchFolder&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// Runs `rgbdsod-engine infer --run RUN --data DATA --out OUT --samples a,b,c` and waits for it.
+// Its messages go to stderr (its stdout too: ours is the figure's report).
+void predictWithRun(const MethodColumn& column, const fs::path& data, const std::vector<std::string>& samples,
+                    const fs::path& out, const GlobalOptions& globals) {
+  std::vector<fs::path> tried;
+  const std::optional<fs::path> engine = findHelper(kEngine, &tried);
+  if (!engine) {
+    std::vector<std::string> where;
+    for (const fs::path& p : tried) where.push_back(p.string());
+    throw core::Error(fmt::format("column '{}': {} is a run folder, and predicting with it needs the helper program {}, "
+                                  "which is missing (looked for {}); build or install it with rgbdsod, or give a "
+                                  "folder of predictions written by `rgbdsod infer`",
+                                  column.title, column.folder.string(), kEngine, fmt::join(where, ", ")));
+  }
+  std::string sample_list;
+  for (const std::string& s : samples) sample_list += (sample_list.empty() ? "" : ",") + s;
+  std::vector<std::string> words{engine->string()};
+  if (globals.verbosity > 0)
+    words.push_back(globals.verbosity > 1 ? "-vv" : "-v");
+  else
+    words.push_back("-q");  // errors only: the line below says what runs
+  for (const std::string& w : {std::string("infer"), std::string("--run"), column.folder.string(), std::string("--data"),
+                               data.string(), std::string("--out"), out.string(), std::string("--samples"), sample_list})
+    words.push_back(w);
+  spdlog::info("column '{}': predicting {} sample(s) with the run {} ({} infer)", column.title, samples.size(),
+               column.folder.string(), kEngine);
+  std::vector<char*> argv;
+  for (std::string& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);
+  pid_t pid = 0;
+  const int rc = ::posix_spawn(&pid, words.front().c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0)
+    throw core::Error(fmt::format("column '{}': cannot run {}: {}", column.title, words.front(), std::strerror(rc)));
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno == EINTR) continue;
+    throw core::Error(fmt::format("column '{}': lost track of {} (pid {}): {}", column.title, kEngine, pid,
+                                  std::strerror(errno)));
+  }
+  if (interruptToken().cancelled()) throw core::Cancelled();  // Ctrl-C reached the engine too (same group)
+  const std::string command = fmt::format("{} infer --run {}", kEngine, column.folder.string());
+  if (WIFSIGNALED(status))
+    throw core::Error(fmt::format("column '{}': `{}` was killed by signal {} ({})", column.title, command,
+                                  WTERMSIG(status), strsignal(WTERMSIG(status))));
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw core::Error(fmt::format("column '{}': `{}` failed (exit code {}); its message is above", column.title,
+                                  command, WIFEXITED(status) ? WEXITSTATUS(status) : -1));
+}
+
+// ---- the figure ----
+
+// A method's map, read grey as evaluation reads it and brought to `reference` (the GT's size, else
+// the RGB's) as evaluation resizes (bilinear), so that every cell of a row letterboxes alike.
+QImage predictionImage(const fs::path& file, cv::Size reference) {
+  cv::Mat map = core::readEvaluationImage(file);
+  if (reference.area() > 0 && reference != map.size()) {
+    cv::Mat resized;
+    cv::resize(map, resized, reference, 0, 0, cv::INTER_LINEAR);
+    map = resized;
+  }
+  return toQImage(map);
+}
+
+int runFigure(const FigureOptions& o, const GlobalOptions& globals) {
+  const core::CancelToken cancel = interruptToken();  // Ctrl-C: stop, remove the scratch folder
+  const fs::path out = o.out;
+  figures::checkQualitativeFigurePath(out);  // before any long work: a bad name fails at once
+  std::vector<MethodColumn> columns;
+  for (const std::string& c : o.columns) columns.push_back(parseColumn(c));
+  if (o.samples.empty()) throw CLI::ValidationError("--samples", "name at least one sample");
+
+  const fs::path data = o.data;
+  const core::Dataset ds = openOneDataset(data);
+  const std::vector<std::size_t> rows = resolveSamples(ds, o.samples);
+  const bool with_gt = !o.no_gt;
+  if (with_gt && !ds.labeled())
+    throw core::FileError(ds.root, "the dataset has no GT folder; pass --no-gt for a figure without the GT column");
+  core::DepthConfig depth_config;
+  core::DepthPolarity polarity = core::DepthPolarity::NearIsBright;
+  if (!o.no_depth) {
+    depth_config = core::datasetDepthConfig(ds.root);
+    polarity = displayPolarity(ds, depth_config, o.polarity);
+  }
+
+  // Run columns: each distinct run predicts the chosen samples once, into the scratch folder.
+  std::unique_ptr<ScratchFolder> scratch;
+  std::map<fs::path, fs::path> predicted;  // run (canonical) -> its prediction folder
+  std::vector<std::string> sample_names;
+  for (std::size_t i : rows)
+    if (std::find(sample_names.begin(), sample_names.end(), ds.samples[i].name) == sample_names.end())
+      sample_names.push_back(ds.samples[i].name);
+  std::vector<PredictionFolder> folders;
+  for (const MethodColumn& c : columns) {
+    fs::path dir = c.folder;
+    if (c.run) {
+      const fs::path key = fs::weakly_canonical(c.folder);
+      auto it = predicted.find(key);
+      if (it == predicted.end()) {
+        if (!scratch) scratch = std::make_unique<ScratchFolder>();
+        const fs::path target = scratch->path() / fmt::format("run-{}", predicted.size() + 1);
+        predictWithRun(c, ds.root, sample_names, target, globals);
+        it = predicted.emplace(key, target).first;
+      }
+      dir = it->second;
+    }
+    folders.emplace_back(c.title, dir, ds);
+  }
+
+  figures::QualitativeFigure fig;
+  fig.cell_width_pt = o.width_pt;
+  fig.gap_pt = o.gap_pt;
+  fig.title_font_pt = o.font_pt;
+  fig.column_titles.push_back("RGB");
+  if (!o.no_depth) fig.column_titles.push_back("Depth");
+  if (with_gt) fig.column_titles.push_back("GT");
+  for (const MethodColumn& c : columns) fig.column_titles.push_back(c.title);
+
+  // A partner file the dataset lacks (validation reports those) is a missing cell, said.
+  auto partner = [&](const core::SampleFiles& s, const fs::path& file, const char* what) {
+    if (file.empty()) spdlog::warn("sample '{}' has no {} file in {}; drawn as a missing cell", s.name, what, ds.root.string());
+    return !file.empty();
+  };
+  std::size_t missing = 0;
+  for (std::size_t i : rows) {
+    if (cancel.cancelled()) throw core::Cancelled();
+    const core::SampleFiles& s = ds.samples[i];
+    std::vector<QImage> cells;
+    const cv::Mat rgb = partner(s, s.rgb, "RGB") ? core::readRgb(s.rgb) : cv::Mat();
+    cells.push_back(toQImage(rgb));
+    if (!o.no_depth) cells.push_back(partner(s, s.depth, "depth") ? depthImage(s.depth, depth_config, polarity) : QImage());
+    cv::Mat gt;
+    if (with_gt) {
+      if (partner(s, s.gt, "GT")) gt = core::readMask(s.gt);
+      cells.push_back(toQImage(gt));
+    }
+    cv::Size reference = !gt.empty() ? gt.size() : rgb.size();
+    if (reference.area() == 0 && !s.gt.empty() && !with_gt) reference = core::readMask(s.gt).size();
+    for (std::size_t k = 0; k < folders.size(); ++k) {
+      const std::optional<fs::path> file = folders[k].find(s);
+      if (file) {
+        cells.push_back(predictionImage(*file, reference));
+        continue;
+      }
+      const std::string where = columns[k].run ? fmt::format("the predictions of the run {}", columns[k].folder.string())
+                                               : folders[k].dir().string();
+      const std::string problem =
+          folders[k].imageCount() == 0
+              ? fmt::format("column '{}': {} holds no images, so no map for sample '{}'", columns[k].title, where, s.name)
+              : fmt::format("column '{}': no map for sample '{}' in {} (looked for {}.png or a name that pairs with it "
+                            "as `rgbdsod eval` pairs names)",
+                            columns[k].title, s.name, where, s.name);
+      if (!o.allow_missing) throw core::FileError(columns[k].run ? columns[k].folder : folders[k].dir(), problem);
+      spdlog::warn("{}; drawn as a missing cell (--allow-missing)", problem);
+      ++missing;
+      cells.push_back(QImage());
+    }
+    fig.cells.push_back(std::move(cells));
+    if (o.row_labels) fig.row_labels.push_back(s.name);
+  }
+
+  // Fonts need a QGuiApplication; never the user's screen: offscreen unless a platform was chosen.
+  if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+  figures::prepareQtRuntimeDir();
+  static int argc = 1;
+  static char name[] = "rgbdsod";
+  static char* argv[] = {name, nullptr};
+  QGuiApplication qt(argc, argv);
+  figures::writeQualitativeFigure(fig, out, o.dpi);
+  if (!globals.quiet) {
+    const QSize px = figures::qualitativePixelSize(fig, o.dpi);
+    const figures::QualitativeLayout layout = figures::layoutQualitativeFigure(fig);
+    std::printf("%s", fmt::format("wrote {} ({} sample(s) x {} column(s): {}; {:.0f} x {:.0f} pt{}{})\n", out.string(),
+                                  fig.cells.size(), fig.column_titles.size(), fmt::join(fig.column_titles, ", "),
+                                  layout.page_pt.width(), layout.page_pt.height(),
+                                  lower(out.extension().string()) == ".png" ? fmt::format(", {} x {} px at {} dpi",
+                                                                                          px.width(), px.height(), o.dpi)
+                                                                            : std::string(),
+                                  missing > 0 ? fmt::format(", {} missing cell(s)", missing) : std::string())
+                                  .c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void addFigureCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code) {
+  auto opts = std::make_shared<FigureOptions>();
+  CLI::App* cmd = app.add_subcommand("figure", helperSummary("figure"));
+  cmd->add_option("--data,-d", opts->data, "Dataset folder (RGB/, depth/, GT/) the samples come from")->required();
+  cmd->add_option("--samples,-s", opts->samples, "Samples, one row each, in order: names as in the dataset (a,b,c)")
+      ->delimiter(',')
+      ->required();
+  cmd->add_option("--column,-c", opts->columns,
+                  "A method column 'TITLE=FOLDER' after RGB, Depth, GT (repeat, in order): a prediction folder (paired "
+                  "as `rgbdsod eval` pairs names) or a run folder (predicted now with rgbdsod-engine infer)");
+  cmd->add_option("--out,-o", opts->out, "Figure file: .pdf, .png or .svg")->required();
+  cmd->add_option("--dpi", opts->dpi, "Resolution of the PNG, and of the images embedded in a PDF or SVG")
+      ->check(CLI::Range(72, 1200))
+      ->capture_default_str();
+  cmd->add_option("--width-pt", opts->width_pt, "Cell width in pt (1/72 inch); the height follows the first RGB image")
+      ->check(CLI::Range(10.0, 1000.0))
+      ->capture_default_str();
+  cmd->add_option("--gap-pt", opts->gap_pt, "Gap between cells in pt")->check(CLI::Range(0.0, 50.0))->capture_default_str();
+  cmd->add_option("--font-pt", opts->font_pt, "Font size of the titles and row labels in pt")
+      ->check(CLI::Range(4.0, 24.0))
+      ->capture_default_str();
+  cmd->add_option("--polarity", opts->polarity,
+                  "Depth polarity for the depth column: auto (depth.json, else detected), near-bright or near-dark")
+      ->capture_default_str();
+  cmd->add_flag("--no-depth", opts->no_depth, "Leave out the Depth column");
+  cmd->add_flag("--no-gt", opts->no_gt, "Leave out the GT column");
+  cmd->add_flag("--row-labels", opts->row_labels, "Print each sample's name left of its row");
+  cmd->add_flag("--allow-missing", opts->allow_missing,
+                "Draw a hatched 'missing' cell when a column has no map for a sample, instead of failing");
+  cmd->callback([opts, &globals, &exit_code] { exit_code = runFigure(*opts, globals); });
+}
+
+}  // namespace rgbdsod::cli
