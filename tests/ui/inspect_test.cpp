@@ -190,7 +190,7 @@ void InspectTest::fusionRunShowsItsRgbAndDepthBranches() {
   bool rgb = false, depth = false;
   for (ui::ImagePane* p : branches) {
     rgb = rgb || p->title().startsWith(QStringLiteral("RGB branch"));
-    depth = depth || p->title().startsWith(QStringLiteral("DEPTH branch"));
+    depth = depth || p->title().startsWith(QStringLiteral("Depth branch"));
   }
   QVERIFY(rgb && depth);
   QVERIFY(window.grab().save(artifactPath(QStringLiteral("inspect_fuse.png"))));

@@ -33,8 +33,9 @@ QString levelTitle(const training::InspectMap& m) {
   if (m.name == "foreground") return QObject::tr("foreground F");
   if (m.name == "background") return QObject::tr("background B");
   if (m.group == "branch") {
-    const QString modality = name.section(QLatin1Char('/'), 0, 0);
-    return m.level > 0 ? QObject::tr("%1 branch · level %2").arg(modality.toUpper()).arg(m.level)
+    QString modality = name.section(QLatin1Char('/'), 0, 0);
+    modality = modality == QLatin1String("rgb") ? QStringLiteral("RGB") : modality.left(1).toUpper() + modality.mid(1);
+    return m.level > 0 ? QObject::tr("%1 branch · level %2").arg(modality).arg(m.level)
                        : QObject::tr("%1 branch").arg(name);
   }
   if (m.group == "zero_shot") return QObject::tr("depth → RGB net · %1").arg(name.section(QLatin1Char('/'), 1));
