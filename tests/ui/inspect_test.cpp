@@ -11,6 +11,9 @@
 #include <QDir>
 #include <QFile>
 #include <QImage>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QSignalSpy>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTableView>
@@ -25,6 +28,8 @@
 #include "rgbdsod/ui/evaluation/evaluation_session.h"
 #include "rgbdsod/ui/evaluation/evaluation_view.h"
 #include "rgbdsod/ui/image_pane.h"
+#include "rgbdsod/ui/inspect/figure_builder.h"
+#include "rgbdsod/ui/inspect/figure_dialog.h"
 #include "rgbdsod/ui/inspect/inspect_session.h"
 #include "rgbdsod/ui/inspect/inspect_view.h"
 #include "rgbdsod/ui/inspect/map_render.h"
@@ -66,6 +71,7 @@ class InspectTest : public QObject {
   void compareShowsBothSourcesTheirMetricsAndTheDifference();
   void exportWritesPngSvgAndPdfAndRefusesOtherSuffixes();
   void evaluationRowOpensInspectWithThatMethodsMap();
+  void figureBuilderWritesTheChosenSamplesTimesRunsAndFolders();
   void studioScreenshotOfInspectOnARun();
 
  private:
@@ -322,6 +328,43 @@ void InspectTest::evaluationRowOpensInspectWithThatMethodsMap() {
   QCOMPARE(side.scores->mae, record->scores.mae);
   QCOMPARE(side.scores->max_fmeasure, record->scores.max_fmeasure);
   QCOMPARE(side.scores->weighted_fmeasure, record->scores.weighted_fmeasure);
+}
+
+void InspectTest::figureBuilderWritesTheChosenSamplesTimesRunsAndFolders() {
+  ui::MainWindow window;
+  openWindow(window);
+  ui::InspectView* view = window.inspectView();
+  view->addRun(recnet_);
+  view->addRun(QDir(lsf_).filePath(QStringLiteral("3-fuse")), InspectSession::Compare);
+  view->addPredictionFolder(dir_.filePath(QStringLiteral("Perfect")), InspectSession::Compare);  // from the compare test
+  waitSettled(window);
+  QTRY_VERIFY_WITH_TIMEOUT(view->sources().size() == 3, 10000);
+  ui::FigureDialog* dialog = view->openFigureDialog();
+  QCOMPARE(dialog->columnList()->count(), 3);
+  const auto& samples = window.session()->dataset()->samples;
+  QVERIFY(samples.size() >= 2);
+  dialog->samplesEdit()->setText(QString::fromStdString(samples[0].name + ", " + samples[1].name));
+  QTemporaryDir out;
+  const QString png = out.filePath(QStringLiteral("figure.png"));
+  dialog->outputEdit()->setText(png);
+  QSignalSpy finished(dialog->builder(), &ui::FigureBuilder::finished);
+  QSignalSpy failed(dialog->builder(), &ui::FigureBuilder::failed);
+  dialog->build();
+  QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty() || !failed.isEmpty(), 30000);
+  QVERIFY2(failed.isEmpty(), qPrintable(dialog->statusText()));
+  const QImage figure(png);
+  QVERIFY(!figure.isNull());
+  QVERIFY(figure.width() > figure.height());  // 2 rows x 6 columns (RGB, Depth, GT, three methods)
+  QVERIFY(test::isNonUniform(figure));
+  QVERIFY(figure.save(artifactPath(QStringLiteral("inspect_figure.png"))));
+  // An unknown sample: refused, naming it, nothing written.
+  const QString bad = out.filePath(QStringLiteral("bad.png"));
+  dialog->samplesEdit()->setText(QStringLiteral("no_such_sample"));
+  dialog->outputEdit()->setText(bad);
+  dialog->build();
+  QTRY_VERIFY(failed.size() == 1);
+  QVERIFY(failed.front().front().toString().contains(QStringLiteral("no_such_sample")));
+  QVERIFY(!QFile::exists(bad));
 }
 
 void InspectTest::studioScreenshotOfInspectOnARun() {
