@@ -10,6 +10,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QCheckBox>
 #include <QImage>
 #include <QLineEdit>
 #include <QListWidget>
@@ -184,6 +185,13 @@ void InspectTest::gridShowsEverySideOutputLevelOfTheTeacher() {
   QVERIFY(view->descriptionText().contains(QStringLiteral("teacher")));
   QVERIFY(!view->pane(QStringLiteral("inputs"), QStringLiteral("errors"))->image().isNull());
   QVERIFY(window.grab().save(artifactPath(QStringLiteral("inspect_teacher.png"))));
+  // The RGB teacher fed depth (the zero-shot baseline of cross-modal transfer).
+  auto* zero_shot = view->findChild<QCheckBox*>(QStringLiteral("inspectZeroShot"));
+  QVERIFY(zero_shot && zero_shot->isEnabled());
+  zero_shot->setChecked(true);
+  waitSettled(window);
+  QTRY_VERIFY_WITH_TIMEOUT(!view->panes(QStringLiteral("zero_shot")).isEmpty(), 10000);
+  QVERIFY(view->pane(QStringLiteral("zero_shot"), QStringLiteral("zero_shot/final")));
 }
 
 void InspectTest::fusionRunShowsItsRgbAndDepthBranches() {
@@ -199,6 +207,8 @@ void InspectTest::fusionRunShowsItsRgbAndDepthBranches() {
     depth = depth || p->title().startsWith(QStringLiteral("Depth branch"));
   }
   QVERIFY(rgb && depth);
+  // An RGB-D network has no zero-shot reading.
+  QVERIFY(!window.inspectView()->findChild<QCheckBox*>(QStringLiteral("inspectZeroShot"))->isEnabled());
   QVERIFY(window.grab().save(artifactPath(QStringLiteral("inspect_fuse.png"))));
 }
 

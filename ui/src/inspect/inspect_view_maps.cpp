@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include <QCheckBox>
 #include <QFileDialog>
 #include <QGridLayout>
 #include <QInputDialog>
@@ -334,6 +335,9 @@ void InspectView::drawMetrics() {
   metrics_->setText(lines.join(QLatin1Char('\n')));
   // The primary run's description: what is being looked at.
   const InspectSide& a = session_->side(InspectSession::Primary);
+  const LoadedRun* primary_run = a.source.kind == MapSource::Kind::Run ? session_->models()->run(a.source.run) : nullptr;
+  // Zero-shot applies to RGB-only saliency networks (an RGB teacher fed depth).
+  zero_shot_->setEnabled(primary_run && primary_run->description.zero_shot);
   if (a.source.kind == MapSource::Kind::Run) {
     if (const LoadedRun* run = session_->models()->run(a.source.run)) {
       const training::ModelDescription& d = run->description;
