@@ -13,7 +13,8 @@ core_pkgs=(
 # Python's torch and torchvision (same libtorch 1.13 as the C++ build): tests/interop checks that
 # torchvision's VGG-16 / ResNet-50 weights give the same features in rgbdsod and the reverse
 # (about 30 MB to download on top of libtorch-dev). Only that test uses them; it skips without.
-test_pkgs=(python3-torch python3-torchvision)
+# libspng: only tests/bench/bench_png_decoders.cpp (the own grey-PNG decoder against it).
+test_pkgs=(python3-torch python3-torchvision libspng-dev)
 gui_pkgs=(
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6
   libgl-dev xvfb xauth
