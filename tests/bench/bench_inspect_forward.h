@@ -6,7 +6,8 @@
 namespace rgbdsod::bench {
 
 // Median milliseconds of `repeats` forward passes of the run's network on one size x size input
-// (eval mode, no gradients), after one warm-up pass.
+// (eval mode, no gradients, the depth input with the run's channel count), after two warm-up
+// passes; the time includes the sigmoid of the final map (what every map needs). repeats >= 1.
 double medianForwardMs(const std::filesystem::path& run, int size, int repeats);
 
 }  // namespace rgbdsod::bench

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "rgbdsod/core/errors.h"
+#include "rgbdsod/figures/qt_environment.h"
 #include "rgbdsod/figures/qualitative_figure.h"
 #include "test_support.h"
 
@@ -288,6 +289,7 @@ TEST(QualitativeFigure, BadSuffixOrFolderIsRefusedWithNothingWritten) {
 }
 
 int main(int argc, char** argv) {
+  prepareQtRuntimeDir();            // no "XDG_RUNTIME_DIR not set" on a headless machine
   QGuiApplication app(argc, argv);  // fonts; no widgets
   ::testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
