@@ -17,8 +17,10 @@ namespace rgbdsod::training {
 
 struct SamplePrediction {
   cv::Mat saliency;  // CV_8UC1 at the sample's original size
-  // With extras: "side1".."sideN" (combined side outputs when the model has them, else raw ones),
-  // "fg", "bg" (foreground / background probabilities), each CV_8UC1 at the original size.
+  // With extras, the file tags of `infer --sides` (training/src/prediction_maps.cpp): "side<N>" by
+  // the paper's level (combined side outputs when the model has them, else raw ones), "side<N>_raw"
+  // beside combined ones, "side_fused", "fg" / "bg", branch maps "rgb_level3", "depth_level3";
+  // each CV_8UC1 at the original size.
   std::vector<std::pair<std::string, cv::Mat>> extras;
 };
 
