@@ -28,7 +28,8 @@ supp="$here/tests/sanitizers"
 # Leak checking is off: LibTorch and Qt keep process-lifetime singletons that LSan reports as leaks.
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:strict_string_checks=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$supp/ubsan.supp"
-export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$supp/tsan.supp"
+# die_after_fork=0: a validation test forks a child that only exits.
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:die_after_fork=0:suppressions=$supp/tsan.supp"
 ctest_args=(--test-dir "$build_dir" --output-on-failure -j "$(nproc)")
 if [[ -n "$filter" ]]; then ctest_args+=(-R "$filter"); fi
 ctest "${ctest_args[@]}"
