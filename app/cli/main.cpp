@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
   cli::addHhaCommand(app, frame.globals, frame.exit_code);
   cli::addEvalCommand(app, frame.globals, frame.exit_code);
 #ifndef RGBDSOD_HAVE_PLOT
-  cli::addPlotCommand(app, frame.globals, frame.exit_code);  // says that this build has no Qt
+  cli::addPlotCommand(app, frame.globals, frame.exit_code);    // says that this build has no Qt
+  cli::addFigureCommand(app, frame.globals, frame.exit_code);  // likewise
 #endif
   cli::addHelperCommands(app);
 
