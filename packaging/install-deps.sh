@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs rgbdsod's build and test dependencies from Debian 12's archive.
 # Idempotent: when every package is already installed it does nothing (no apt-get call).
-# Usage: packaging/install-deps.sh [--no-gui]
+# Usage: packaging/install-deps.sh [--no-gui] [--fuzz]
 set -euo pipefail
 
 core_pkgs=(
@@ -20,8 +20,18 @@ gui_pkgs=(
   libgl-dev xvfb xauth
 )
 
+# Clang and its libFuzzer runtime: only scripts/fuzz.sh (--fuzz).
+fuzz_pkgs=(clang libclang-rt-14-dev)
+
 pkgs=("${core_pkgs[@]}" "${test_pkgs[@]}")
-if [[ "${1:-}" != "--no-gui" ]]; then
+gui=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-gui) gui=0 ;;
+    --fuzz) pkgs+=("${fuzz_pkgs[@]}") ;;
+  esac
+done
+if [[ $gui == 1 ]]; then
   pkgs+=("${gui_pkgs[@]}")
 fi
 
