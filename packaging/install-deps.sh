@@ -6,7 +6,7 @@ set -euo pipefail
 
 core_pkgs=(
   build-essential cmake ninja-build ccache pkg-config
-  libopencv-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev zlib1g-dev libdeflate-dev
+  libopencv-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev zlib1g-dev
   libtorch-dev libopenblas0-openmp
   libgtest-dev libgmock-dev
 )

@@ -9,9 +9,6 @@
 #include <vector>
 
 #include <zlib.h>
-#ifdef RGBDSOD_HAVE_LIBDEFLATE
-#include <libdeflate.h>
-#endif
 
 namespace rgbdsod::core::detail {
 namespace {
@@ -72,20 +69,9 @@ bool unfilter(int filter, const std::uint8_t* in, const std::uint8_t* prev, std:
 }
 
 // Inflates the zlib stream `in` (checksum verified) into exactly `size` bytes at `out`; false when the
-// stream is corrupt, shorter or longer, or followed by more compressed bytes.
+// stream is corrupt, shorter or longer, or followed by more compressed bytes. zlib, not a faster
+// inflater: it must refuse exactly what libpng refuses (see core/CMakeLists.txt).
 bool inflateExactly(const std::vector<std::uint8_t>& in, std::uint8_t* out, std::size_t size) {
-#ifdef RGBDSOD_HAVE_LIBDEFLATE
-  struct Free {
-    void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }
-  };
-  thread_local const std::unique_ptr<libdeflate_decompressor, Free> decompressor(libdeflate_alloc_decompressor());
-  if (!decompressor) return false;
-  std::size_t used = 0;
-  std::size_t produced = 0;
-  const libdeflate_result r =
-      libdeflate_zlib_decompress_ex(decompressor.get(), in.data(), in.size(), out, size, &used, &produced);
-  return r == LIBDEFLATE_SUCCESS && used == in.size() && produced == size;
-#else
   thread_local std::vector<std::uint8_t> spare;  // one more byte than needed: a longer stream fails
   spare.resize(size + 1);
   z_stream z{};
@@ -101,7 +87,6 @@ bool inflateExactly(const std::vector<std::uint8_t>& in, std::uint8_t* out, std:
   if (status != Z_STREAM_END || produced != size || left_in != 0) return false;
   std::memcpy(out, spare.data(), size);
   return true;
-#endif
 }
 
 }  // namespace

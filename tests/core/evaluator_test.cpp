@@ -339,3 +339,25 @@ TEST(FeatureTransform, MatchesBruteForceWithScipyTies) {
   }
   EXPECT_GT(checked, 50000);
 }
+
+// Fuzz finding (tests/fuzz/findings/): a grey PNG whose dynamic Huffman header repeats a code
+// length past the count. libpng (cv2.imread) refuses it, so the evaluation must refuse it too,
+// naming the file, instead of scoring pixels the reference never sees.
+TEST(EvaluationImage, PngThatLibpngRefusesIsRefusedNotDecodedByTheFastPath) {
+  const fs::path file = kFixtures / ".." / ".." / "fuzz" / "findings" / "png_gray8-deflate-bit-length-repeat.png";
+  ASSERT_TRUE(fs::exists(file)) << file;
+  std::ifstream in(file, std::ios::binary);
+  const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  cv::Mat reference;
+  try {
+    reference = cv::imdecode(bytes, cv::IMREAD_GRAYSCALE);
+  } catch (const cv::Exception&) {
+  }
+  ASSERT_TRUE(reference.empty()) << "the reference decodes it: the finding no longer applies";
+  try {
+    (void)readEvaluationImage(file);
+    FAIL() << "decoded a PNG that cv::imdecode refuses";
+  } catch (const FileError& e) {
+    EXPECT_NE(std::string(e.what()).find("png_gray8-deflate-bit-length-repeat.png"), std::string::npos) << e.what();
+  }
+}
