@@ -130,6 +130,11 @@ bool decodePngGray8(const std::uint8_t* data, std::size_t size, cv::Mat& out) {
   }
   if (idat.empty()) return false;
   const std::size_t stride = std::size_t{width} + 1;
+  // Deflate expands at most 1032:1 (258-byte matches coded in 2 bits): a stream too short for the
+  // claimed size cannot be valid, so it is refused before the buffers are taken (a tiny file
+  // claiming a huge image costs nothing; cv::imdecode then reports it).
+  constexpr std::size_t kMaxDeflateRatio = 1032;
+  if (stride * height > idat.size() * kMaxDeflateRatio + 1024) return false;
   raw.resize(stride * height);
   if (!inflateExactly(idat, raw.data(), stride * height)) return false;
 

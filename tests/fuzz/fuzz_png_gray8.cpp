@@ -13,6 +13,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <zlib.h>
 
+#include "image_header.h"
 #include "png_gray8.h"
 
 namespace {
@@ -42,6 +43,8 @@ void fixChunkCrcs(std::vector<std::uint8_t>& png) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::vector<std::uint8_t> bytes(data, data + size);
   fixChunkCrcs(bytes);
+  // As the evaluation reader does: absurd header dimensions are refused before any decoder runs.
+  if (!rgbdsod::core::detail::imageSizeProblem(bytes.data(), bytes.size()).empty()) return 0;
   cv::Mat fast;
   if (!rgbdsod::core::detail::decodePngGray8(bytes.data(), bytes.size(), fast)) return 0;
   cv::Mat reference;
