@@ -103,21 +103,6 @@ std::size_t pairedCount(const NameSets& n, const core::EvalOptions& options) {
   return paired.size();
 }
 
-// The longest prefix (from_end: suffix) that every stem shares, shorter than the shortest stem:
-// stripping it never leaves an empty name.
-std::string commonAffix(const std::vector<std::string>& stems, bool from_end) {
-  if (stems.empty()) return {};
-  std::size_t len = stems.front().size();
-  for (const std::string& s : stems) len = std::min(len, s.size());
-  if (len > 0) --len;  // never the whole name
-  auto at = [from_end](const std::string& s, std::size_t i) { return from_end ? s[s.size() - 1 - i] : s[i]; };
-  std::size_t k = 0;
-  while (k < len && std::all_of(stems.begin(), stems.end(), [&](const std::string& s) { return at(s, k) == at(stems.front(), k); }))
-    ++k;
-  const std::string& f = stems.front();
-  return from_end ? f.substr(f.size() - k) : f.substr(0, k);
-}
-
 struct AffixChoice {
   std::string prefix;
   std::string suffix;
@@ -269,6 +254,21 @@ bool reportProblems(const std::string& label, const core::FolderEvaluation& e, c
 }
 
 }  // namespace
+
+// The longest prefix (from_end: suffix) that every stem shares, shorter than the shortest stem:
+// stripping it never leaves an empty name.
+std::string commonAffix(const std::vector<std::string>& stems, bool from_end) {
+  if (stems.empty()) return {};
+  std::size_t len = stems.front().size();
+  for (const std::string& s : stems) len = std::min(len, s.size());
+  if (len > 0) --len;  // never the whole name
+  auto at = [from_end](const std::string& s, std::size_t i) { return from_end ? s[s.size() - 1 - i] : s[i]; };
+  std::size_t k = 0;
+  while (k < len && std::all_of(stems.begin(), stems.end(), [&](const std::string& s) { return at(s, k) == at(stems.front(), k); }))
+    ++k;
+  const std::string& f = stems.front();
+  return from_end ? f.substr(f.size() - k) : f.substr(0, k);
+}
 
 void addEvalInputOptions(CLI::App* cmd, EvalInputOptions& o) {
   cmd->add_option("--root", o.root, "Toolbox layout: R/GT/<dataset>/ and R/<method>/<dataset>/");

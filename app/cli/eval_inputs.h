@@ -48,4 +48,8 @@ struct EvalRun {
 // skipped and resized files and, at the end, how many results came from the cache.
 EvalRun runEvaluations(const std::vector<EvalJob>& jobs, const EvalInputOptions& opts, const GlobalOptions& globals);
 
+// The longest prefix (from_end: suffix) that every stem shares, shorter than the shortest stem:
+// stripping it never leaves an empty name. How eval (and figure) detect a published folder's affix.
+std::string commonAffix(const std::vector<std::string>& stems, bool from_end);
+
 }  // namespace rgbdsod::cli

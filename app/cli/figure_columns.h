@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "commands.h"
+#include "eval_inputs.h"  // commonAffix: the same affix detection as eval
 #include "rgbdsod/core/dataset.h"
 #include "rgbdsod/core/errors.h"
 #include "rgbdsod/core/evaluator.h"
@@ -78,20 +79,6 @@ inline MethodColumn parseColumn(const std::string& text) {
 // ---- prediction folders: the sample's map, paired as `rgbdsod eval` pairs names ----
 
 inline bool isSeparator(char c) { return c == '_' || c == '-' || c == ' '; }
-
-// The longest prefix (from_end: suffix) shared by every stem, shorter than the shortest stem.
-inline std::string commonAffix(const std::vector<std::string>& stems, bool from_end) {
-  if (stems.empty()) return {};
-  std::size_t len = stems.front().size();
-  for (const std::string& s : stems) len = std::min(len, s.size());
-  if (len > 0) --len;
-  auto at = [from_end](const std::string& s, std::size_t i) { return from_end ? s[s.size() - 1 - i] : s[i]; };
-  std::size_t k = 0;
-  while (k < len && std::all_of(stems.begin(), stems.end(), [&](const std::string& s) { return at(s, k) == at(stems.front(), k); }))
-    ++k;
-  const std::string& f = stems.front();
-  return from_end ? f.substr(f.size() - k) : f.substr(0, k);
-}
 
 class PredictionFolder {
  public:

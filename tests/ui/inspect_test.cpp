@@ -74,6 +74,7 @@ class InspectTest : public QObject {
   void evaluationRowOpensInspectWithThatMethodsMap();
   void figureBuilderWritesTheChosenSamplesTimesRunsAndFolders();
   void studioScreenshotOfInspectOnARun();
+  void aFolderThatIsNotARunIsRefusedNamingIt();
 
  private:
   void openWindow(ui::MainWindow& window);
@@ -401,6 +402,19 @@ void InspectTest::studioScreenshotOfInspectOnARun() {
   QVERIFY(bad.waitForFinished(60000));
   QCOMPARE(bad.exitCode(), 2);
   QVERIFY(bad.readAllStandardError().contains("no_such"));
+}
+
+void InspectTest::aFolderThatIsNotARunIsRefusedNamingIt() {
+  ui::MainWindow window;
+  openWindow(window);
+  QSignalSpy problems(window.inspectView(), &ui::InspectView::problem);
+  window.inspectView()->addRun(dataset_);  // a dataset folder: no config.json, no checkpoints
+  QTRY_VERIFY_WITH_TIMEOUT(!problems.isEmpty(), 20000);
+  const QString message = problems.front().front().toString();
+  QVERIFY2(message.contains(QDir(dataset_).dirName()) && message.contains(QStringLiteral("config.json")),
+           qPrintable(message));
+  QVERIFY(window.inspectView()->isSettled());  // nothing left waiting
+  QCOMPARE(window.inspectSession()->side(InspectSession::Primary).source.kind, ui::MapSource::Kind::None);
 }
 
 QTEST_MAIN(InspectTest)
