@@ -6,6 +6,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QFileInfo>
 #include <QRegularExpression>
 #include <QSize>
 #include <QStringList>
@@ -19,6 +20,9 @@
 #include "rgbdsod/ui/inspect/inspect_view.h"
 #include "rgbdsod/ui/main_window.h"
 #include "rgbdsod/ui/studio_style.h"
+#include "rgbdsod/ui/training/runs_table_model.h"
+#include "rgbdsod/ui/training/training_session.h"
+#include "rgbdsod/ui/training/training_view.h"
 #include "rgbdsod/ui/window_screenshot.h"
 
 namespace {
@@ -82,12 +86,13 @@ int main(int argc, char** argv) {
                      "repeatable."),
       QStringLiteral("dir"));
   const QCommandLineOption tab(QStringLiteral("tab"),
-                               QStringLiteral("The tab to show first: viewer (the default), inspect or evaluation."),
+                               QStringLiteral("The tab to show first: viewer (the default), inspect, evaluation or train."),
                                QStringLiteral("name"), QStringLiteral("viewer"));
   const QCommandLineOption run(
       QStringLiteral("run"),
       QStringLiteral("A run folder (written by rgbdsod train) to inspect; a second --run is shown beside it "
-                     "for comparison."),
+                     "for comparison. With --tab train: the run (or recipe folder) whose curves are shown, "
+                     "finished or running; its parent folder becomes the runs root, a second --run is overlaid."),
       QStringLiteral("dir"));
   const QCommandLineOption sample(QStringLiteral("sample"),
                                   QStringLiteral("The sample to select once the dataset is open (its name)."),
@@ -112,8 +117,16 @@ int main(int argc, char** argv) {
   if (!timeout_ok || timeout_s <= 0) return usageError(QStringLiteral("--timeout expects seconds > 0"));
   const QString tab_name = parser.value(tab).toLower();
   if (tab_name != QStringLiteral("viewer") && tab_name != QStringLiteral("evaluation") &&
-      tab_name != QStringLiteral("inspect")) {
-    return usageError(QStringLiteral("--tab expects viewer, inspect or evaluation, not '%1'").arg(parser.value(tab)));
+      tab_name != QStringLiteral("inspect") && tab_name != QStringLiteral("train")) {
+    return usageError(
+        QStringLiteral("--tab expects viewer, inspect, evaluation or train, not '%1'").arg(parser.value(tab)));
+  }
+  if (tab_name == QStringLiteral("train")) {
+    for (const QString& r : parser.values(run)) {
+      if (!QFileInfo::exists(QDir(r).filePath(QStringLiteral("config.json"))) &&
+          !QFileInfo::exists(QDir(r).filePath(QStringLiteral("recipe.json"))))
+        return usageError(QStringLiteral("%1 is not a training run (no config.json) nor a recipe folder").arg(r));
+    }
   }
   if (parser.values(run).size() > 2) return usageError(QStringLiteral("give at most two --run folders"));
   // A screenshot without a folder shows the demo (as scripts/studio.sh --screenshot FILE does).
@@ -126,10 +139,17 @@ int main(int argc, char** argv) {
   const auto show_tab = [&window, tab_name] {
     if (tab_name == QStringLiteral("evaluation")) window.tabs()->setCurrentWidget(window.evaluationView());
     if (tab_name == QStringLiteral("inspect")) window.tabs()->setCurrentWidget(window.inspectView());
+    if (tab_name == QStringLiteral("train")) window.tabs()->setCurrentWidget(window.trainingView());
   };
   show_tab();
   const QStringList runs = parser.values(run);
-  for (int i = 0; i < runs.size(); ++i) {
+  if (tab_name == QStringLiteral("train") && !runs.isEmpty()) {
+    const QString first = QDir(runs[0]).absolutePath();
+    window.trainingSession()->setRunsRoot(QFileInfo(first).absolutePath());
+    window.trainingView()->showRun(first);
+    for (int i = 1; i < runs.size(); ++i) window.trainingView()->runsModel()->setChecked(QDir(runs[i]).absolutePath(), true);
+  }
+  for (int i = 0; i < runs.size() && tab_name != QStringLiteral("train"); ++i) {
     window.inspectView()->addRun(QDir(runs[i]).absolutePath(),
                                  i == 0 ? rgbdsod::ui::InspectSession::Primary : rgbdsod::ui::InspectSession::Compare);
   }

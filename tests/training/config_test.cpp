@@ -1,9 +1,12 @@
+#include <algorithm>
+#include <functional>
 #include <string>
 
 #include <gtest/gtest.h>
 
 #include "rgbdsod/core/errors.h"
 #include "rgbdsod/training/config.h"
+#include "rgbdsod/training/config_schema.h"
 #include "rgbdsod/training/stage.h"
 #include "test_support.h"
 
@@ -196,4 +199,106 @@ TEST(TrainConfig, ContrastiveAndTransferDefaultsFollowThePapers) {
   EXPECT_EQ(configString(t, "loss.reduction"), "mean");     // ||x - y||_2^2 / (C*H*W): a scale
   auto [key, what] = configError([&] { resolveConfig("contrast", {}, {"model.temperature=0.07"}); });
   EXPECT_EQ(key, "model.temperature");
+}
+
+// The schema covers every key of every stage (a key without a row throws std::logic_error), and its
+// defaults satisfy its own ranges and choices.
+TEST(ConfigSchema, EveryKeyOfEveryStageHasASpecThatItsDefaultMeets) {
+  for (const auto& stage : training::stageNames()) {
+    std::vector<training::KeySpec> schema;
+    ASSERT_NO_THROW(schema = training::configSchema(stage)) << stage;
+    std::size_t leaves = 0;
+    const std::function<void(const nlohmann::json&)> count = [&](const nlohmann::json& j) {
+      for (const auto& [k, v] : j.items()) v.is_object() ? count(v) : void(++leaves);
+    };
+    count(training::stageDefaults(stage));
+    EXPECT_EQ(schema.size(), leaves) << stage;
+    for (const auto& s : schema) {
+      const std::string where = stage + ": " + s.key;
+      EXPECT_FALSE(s.help.empty()) << where;
+      EXPECT_EQ(training::findKeySpec(schema, s.key), &s) << where;
+      EXPECT_EQ(*training::findKey(training::stageDefaults(stage), s.key), s.value) << where;
+      switch (s.kind) {
+        case training::KeyKind::Integer:
+          EXPECT_TRUE(s.value.is_number_integer()) << where;
+          [[fallthrough]];
+        case training::KeyKind::Number:
+          ASSERT_TRUE(s.value.is_number()) << where;
+          EXPECT_LE(s.min, s.max) << where;
+          EXPECT_GE(s.value.get<double>(), s.min) << where;
+          EXPECT_LE(s.value.get<double>(), s.max) << where;
+          if (s.multiple_of > 0) {
+            EXPECT_EQ(s.value.get<std::int64_t>() % s.multiple_of, 0) << where;
+          }
+          break;
+        case training::KeyKind::Choice:
+          ASSERT_TRUE(s.value.is_string()) << where;
+          EXPECT_NE(std::find(s.choices.begin(), s.choices.end(), s.value.get<std::string>()), s.choices.end())
+              << where;
+          break;
+        case training::KeyKind::RunLink:
+          EXPECT_FALSE(s.link_stages.empty()) << where;
+          [[fallthrough]];
+        case training::KeyKind::Path:
+        case training::KeyKind::String:
+          EXPECT_TRUE(s.value.is_string()) << where;
+          break;
+        case training::KeyKind::Bool:
+          EXPECT_TRUE(s.value.is_boolean()) << where;
+          break;
+      }
+    }
+  }
+  EXPECT_THROW(training::configSchema("teach"), ConfigError);
+}
+
+TEST(ConfigSchema, KnowsTheEarlierRunsAStageNames) {
+  const auto link = [](const std::string& stage, const std::string& key) {
+    const auto schema = training::configSchema(stage);
+    const training::KeySpec* s = training::findKeySpec(schema, key);
+    EXPECT_NE(s, nullptr) << stage << " " << key;
+    return s ? *s : training::KeySpec{};
+  };
+  EXPECT_EQ(link("distill", "model.teacher").link_stages, std::vector<std::string>{"teacher"});
+  EXPECT_EQ(link("fuse", "model.student").link_stages, std::vector<std::string>{"distill"});
+  EXPECT_EQ(link("fuse", "model.init").kind, training::KeyKind::Choice);
+  EXPECT_EQ(link("contrast-inter", "model.init").kind, training::KeyKind::RunLink);
+  EXPECT_EQ(link("contrast-inter", "model.init").link_stages.front(), "contrast-intra");
+  EXPECT_EQ(link("downstream", "model.pretrained").link_stages.size(), 3u);
+  for (const std::string stage : {"teacher", "recnet", "cas"})
+    EXPECT_EQ(link(stage, "model.pretrained").kind, training::KeyKind::Path) << stage;
+  const auto json = training::schemaToJson(training::configSchema("teacher"));
+  ASSERT_TRUE(json.is_array());
+  EXPECT_EQ(json.size(), training::configSchema("teacher").size());
+}
+
+TEST(ConfigSchema, OutOfRangeValuesAreRefusedAtResolveWithTheRange) {
+  // A stage key (read by the stage only when it is built) is refused by resolveConfig already.
+  auto [key, what] = configError([&] { resolveConfig("cas", {}, {"loss.alpha=1.5"}); });
+  EXPECT_EQ(key, "loss.alpha");
+  EXPECT_NE(what.find("--set loss.alpha=1.5: loss.alpha: must be in [0, 1], got 1.5"), std::string::npos) << what;
+
+  test::TempDir dir;
+  const auto file = dir / "cfg.json";
+  test::writeBytes(file, R"({"model": {"queue_size": 0}})");
+  std::tie(key, what) = configError([&] { resolveConfig("contrast", file, {}); });
+  EXPECT_EQ(key, "model.queue_size");
+  EXPECT_NE(what.find(file.string() + ": model.queue_size: must be in [1, 1048576], got 0"), std::string::npos)
+      << what;
+
+  std::tie(key, what) = configError([&] { resolveConfig("transfer", {}, {"model.tap=pool4"}); });
+  EXPECT_EQ(key, "model.tap");
+  EXPECT_NE(what.find("expected one of conv3, conv4, pool5, got 'pool4'"), std::string::npos) << what;
+
+  std::tie(key, what) = configError([&] { resolveConfig("teacher", {}, {"data.size=80"}); });
+  EXPECT_NE(what.find("must be a multiple of 32"), std::string::npos) << what;
+
+  // A run folder's config.json is checked the same way.
+  auto resolved = resolveConfig("recnet", {}, {}).resolved;
+  resolved["loss"]["overlap_epsilon"] = 0.5;
+  std::tie(key, what) = configError([&] { training::configFromResolved(resolved, "run/config.json"); });
+  EXPECT_EQ(key, "loss.overlap_epsilon");
+  EXPECT_NE(what.find("run/config.json"), std::string::npos) << what;
+  // The old spellings of data.depth still parse.
+  EXPECT_EQ(resolveConfig("teacher", {}, {"data.depth=raw1"}).data.depth, core::DepthModality::Raw1);
 }

@@ -172,3 +172,33 @@ TEST(TrainCli, CtrlCWritesACheckpointAndStopsCleanly) {
   ASSERT_FALSE(steps.empty());
   EXPECT_TRUE(fs::exists(run / "checkpoints" / fmt_step(steps.back()))) << steps.back();
 }
+
+TEST(TrainCli, KeysPrintsAStagesSchema) {
+  const RunResult t = runCli("train --keys distill");
+  ASSERT_EQ(t.code, 0) << t.err;
+  EXPECT_NE(t.out.find("model.teacher"), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("run of teacher"), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("[32, 4096]"), std::string::npos) << t.out;  // data.size
+
+  const RunResult j = runCli("train --keys cas --json");
+  ASSERT_EQ(j.code, 0) << j.err;
+  const auto schema = nlohmann::json::parse(j.out);
+  ASSERT_TRUE(schema.is_array());
+  bool alpha = false;
+  for (const auto& s : schema)
+    if (s["key"] == "loss.alpha") {
+      alpha = true;
+      EXPECT_EQ(s["kind"], "number");
+      EXPECT_DOUBLE_EQ(s["default"].get<double>(), 0.1);
+      EXPECT_DOUBLE_EQ(s["max"].get<double>(), 1.0);
+    }
+  EXPECT_TRUE(alpha) << j.out;
+
+  const RunResult bad = runCli("train --keys teachr");
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.err.find("teacher"), std::string::npos) << bad.err;
+  // Without --keys, --data and --out are still required.
+  const RunResult missing = runCli("train --stage teacher --out /nonexistent/run");
+  EXPECT_NE(missing.code, 0);
+  EXPECT_NE(missing.err.find("--data"), std::string::npos) << missing.err;
+}

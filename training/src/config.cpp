@@ -3,12 +3,14 @@
 #include <cmath>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
 #include "rgbdsod/core/input_limits.h"
 #include "rgbdsod/core/depth.h"
 #include "rgbdsod/core/spelling.h"
+#include "rgbdsod/training/config_schema.h"
 
 namespace rgbdsod::training {
 
@@ -106,8 +108,19 @@ double number(const TrainConfig& c, const std::string& key, double min, double m
   return x;
 }
 
-std::int64_t integer(const TrainConfig& c, const std::string& key, std::int64_t min, std::int64_t max) {
-  return static_cast<std::int64_t>(number(c, key, static_cast<double>(min), static_cast<double>(max)));
+// Every leaf value against the stage's schema (its ranges and choices), so that `--set`, a config
+// file, a run's config.json and the studio's form refuse the same values with the same message.
+void checkAgainstSchema(const TrainConfig& c, const std::vector<KeySpec>& schema) {
+  for (const auto& s : schema) {
+    if (s.kind == KeyKind::Integer || s.kind == KeyKind::Number) {
+      const double x = number(c, s.key, s.min, s.max);
+      if (s.multiple_of > 0 && std::fmod(x, s.multiple_of) != 0.0)
+        throw ConfigError(s.key, originOf(c, s.key), fmt::format("must be a multiple of {}", s.multiple_of));
+    } else if (s.kind == KeyKind::Choice && s.key != "data.depth") {
+      // data.depth is parsed below: the core parser also takes other spellings (raw1, depth3).
+      configChoice(c, s.key, s.choices);
+    }
+  }
 }
 
 TrainConfig typed(json resolved, std::map<std::string, std::string> origins) {
@@ -115,49 +128,59 @@ TrainConfig typed(json resolved, std::map<std::string, std::string> origins) {
   c.resolved = std::move(resolved);
   c.origins = std::move(origins);
   c.stage = c.resolved.at("stage").get<std::string>();
-  c.seed = static_cast<std::uint64_t>(integer(c, "seed", 0, INT64_MAX));
+  const std::vector<KeySpec> schema = configSchema(c.stage);
+  checkAgainstSchema(c, schema);
+  // The reads below take their ranges and choices from the schema (checked above already).
+  const auto spec = [&schema](const std::string& key) -> const KeySpec& {
+    const KeySpec* s = findKeySpec(schema, key);
+    if (!s) throw std::logic_error("config: no schema entry for " + key);
+    return *s;
+  };
+  const auto num = [&](const std::string& key) { return number(c, key, spec(key).min, spec(key).max); };
+  const auto whole = [&](const std::string& key) { return static_cast<std::int64_t>(num(key)); };
+  const auto pick = [&](const std::string& key) { return configChoice(c, key, spec(key).choices); };
+  c.seed = static_cast<std::uint64_t>(whole("seed"));
 
   auto& d = c.data;
-  d.size = static_cast<int>(integer(c, "data.size", 32, 4096));
-  if (d.size % 32 != 0) throw ConfigError("data.size", originOf(c, "data.size"), "must be a multiple of 32");
-  d.batch_size = static_cast<int>(integer(c, "data.batch_size", 1, 4096));
-  d.workers = static_cast<int>(integer(c, "data.workers", 0, 64));
-  d.prefetch = static_cast<int>(integer(c, "data.prefetch", 1, 256));
+  d.size = static_cast<int>(whole("data.size"));
+  d.batch_size = static_cast<int>(whole("data.batch_size"));
+  d.workers = static_cast<int>(whole("data.workers"));
+  d.prefetch = static_cast<int>(whole("data.prefetch"));
   const std::string depth = configString(c, "data.depth");
   const auto modality = core::parseDepthModality(depth);
   if (!modality)
     throw ConfigError("data.depth", originOf(c, "data.depth"),
                       "expected raw, raw3, disparity or hha, got '" + depth + "'");
   d.depth = *modality;
-  d.polarity = configChoice(c, "data.polarity", {"auto", "near-bright", "near-dark"});
-  d.augment.crop_min_scale = number(c, "data.augment.crop_min_scale", 0.05, 1.0);
+  d.polarity = pick("data.polarity");
+  d.augment.crop_min_scale = num("data.augment.crop_min_scale");
   d.augment.hflip = c.resolved["data"]["augment"]["hflip"].get<bool>();
-  d.augment.grayscale_p = number(c, "data.augment.grayscale_p", 0.0, 1.0);
-  d.augment.jitter = number(c, "data.augment.jitter", 0.0, 0.9);
+  d.augment.grayscale_p = num("data.augment.grayscale_p");
+  d.augment.jitter = num("data.augment.jitter");
 
   auto& o = c.optim;
-  o.kind = configChoice(c, "optim.name", {"sgd", "adam"}) == "adam" ? OptimizerKind::Adam : OptimizerKind::Sgd;
-  o.lr = number(c, "optim.lr", 1e-12, 10.0);
-  o.momentum = number(c, "optim.momentum", 0.0, 0.999999);
-  o.weight_decay = number(c, "optim.weight_decay", 0.0, 1.0);
-  o.beta1 = number(c, "optim.beta1", 0.0, 0.999999);
-  o.beta2 = number(c, "optim.beta2", 0.0, 0.999999);
-  o.backbone_lr_mult = number(c, "optim.backbone_lr_mult", 0.0, 1000.0);
-  o.poly_power = number(c, "optim.poly_power", 0.0, 10.0);
-  o.clip_norm = number(c, "optim.clip_norm", 0.0, 1e9);
+  o.kind = pick("optim.name") == "adam" ? OptimizerKind::Adam : OptimizerKind::Sgd;
+  o.lr = num("optim.lr");
+  o.momentum = num("optim.momentum");
+  o.weight_decay = num("optim.weight_decay");
+  o.beta1 = num("optim.beta1");
+  o.beta2 = num("optim.beta2");
+  o.backbone_lr_mult = num("optim.backbone_lr_mult");
+  o.poly_power = num("optim.poly_power");
+  o.clip_norm = num("optim.clip_norm");
 
   auto& r = c.run;
-  r.steps = integer(c, "run.steps", 1, INT64_C(1) << 40);
-  r.checkpoint_every = integer(c, "run.checkpoint_every", 1, INT64_C(1) << 40);
-  r.keep_checkpoints = static_cast<int>(integer(c, "run.keep_checkpoints", 2, 100));
-  r.log_every = integer(c, "run.log_every", 1, INT64_C(1) << 40);
-  r.threads = static_cast<int>(integer(c, "run.threads", 0, 1024));
+  r.steps = whole("run.steps");
+  r.checkpoint_every = whole("run.checkpoint_every");
+  r.keep_checkpoints = static_cast<int>(whole("run.keep_checkpoints"));
+  r.log_every = whole("run.log_every");
+  r.threads = static_cast<int>(whole("run.threads"));
 
-  c.val.every = integer(c, "val.every", 0, INT64_C(1) << 40);
-  c.val.fraction = number(c, "val.fraction", 0.0, 0.9);
-  c.val.max_images = static_cast<int>(integer(c, "val.max_images", 1, 1000000));
-  c.debug.nan_at_step = integer(c, "debug.nan_at_step", 0, INT64_C(1) << 40);
-  c.debug.sigkill_at_step = integer(c, "debug.sigkill_at_step", 0, INT64_C(1) << 40);
+  c.val.every = whole("val.every");
+  c.val.fraction = num("val.fraction");
+  c.val.max_images = static_cast<int>(whole("val.max_images"));
+  c.debug.nan_at_step = whole("debug.nan_at_step");
+  c.debug.sigkill_at_step = whole("debug.sigkill_at_step");
   c.model = c.resolved.at("model");
   c.loss = c.resolved.at("loss");
   return c;

@@ -1,6 +1,7 @@
 #include "rgbdsod/training/recipe.h"
 
 #include <fstream>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -12,6 +13,7 @@
 #include "rgbdsod/training/checkpoint_files.h"
 #include "rgbdsod/training/config.h"
 #include "rgbdsod/training/run_folder.h"
+#include "rgbdsod/training/run_lock.h"
 
 namespace rgbdsod::training {
 namespace fs = std::filesystem;
@@ -111,13 +113,16 @@ RecipeResult runRecipe(const RecipeRequest& request, const TrainProgressFn& prog
   }
   const Recipe& recipe = findRecipe(name);
   const auto per_step = distributeOverrides(recipe, overrides);
+  std::optional<RunLock> lock;  // the recipe folder, besides each step's own: one recipe job per folder
   if (!request.resume) {
     // Every step's configuration is checked before the first one trains for an hour.
     for (std::size_t i = 0; i < recipe.steps.size(); ++i) resolveConfig(recipe.steps[i].stage, {}, per_step[i]);
     fs::create_directories(request.run);
+    lock.emplace(request.run);
     core::writeFileAtomic(manifest, json{{"recipe", name}, {"overrides", overrides}}.dump(2) + "\n");
   }
 
+  if (!lock) lock.emplace(request.run);
   RecipeResult result;
   for (std::size_t i = 0; i < recipe.steps.size(); ++i) {
     const RecipeStep& step = recipe.steps[i];

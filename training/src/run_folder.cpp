@@ -37,14 +37,50 @@ TrainConfig readRunConfig(const fs::path& run) {
   return configFromResolved(resolved, paths.config().string());
 }
 
-void logLine(LineWriter& log, const std::string& message) {
+namespace {
+
+std::string utcNow() {
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm tm{};
   gmtime_r(&now, &tm);
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  log.write(std::string(stamp).append(" ").append(message));
+  return stamp;
+}
+
+}  // namespace
+
+void logLine(LineWriter& log, const std::string& message) {
+  log.write(utcNow().append(" ").append(message));
   spdlog::info("{}", message);
+}
+
+void writeRunStatus(const fs::path& run, RunStatus status) {
+  status.updated = utcNow();
+  const nlohmann::json j{{"state", status.state}, {"stage", status.stage}, {"data", status.data},
+                         {"step", status.step},   {"steps", status.steps}, {"message", status.message},
+                         {"updated", status.updated}};
+  core::writeFileAtomic(RunPaths{run}.status(), j.dump(2) + "\n");
+}
+
+std::optional<RunStatus> readRunStatus(const fs::path& run) {
+  const fs::path file = RunPaths{run}.status();
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) return std::nullopt;
+  try {
+    const nlohmann::json j = nlohmann::json::parse(core::readJsonFile(file));
+    RunStatus s;
+    s.state = j.at("state").get<std::string>();
+    s.stage = j.value("stage", std::string());
+    s.data = j.value("data", std::string());
+    s.step = j.value("step", std::int64_t{0});
+    s.steps = j.value("steps", std::int64_t{0});
+    s.message = j.value("message", std::string());
+    s.updated = j.value("updated", std::string());
+    return s;
+  } catch (const std::exception&) {
+    return std::nullopt;  // torn or foreign: the catalog falls back to the checkpoints and metrics
+  }
 }
 
 std::vector<nlohmann::json> readMetrics(const fs::path& file) {

@@ -19,6 +19,7 @@
 #include "rgbdsod/training/optimisation.h"
 #include "rgbdsod/training/predict.h"
 #include "rgbdsod/training/run_folder.h"
+#include "rgbdsod/training/run_lock.h"
 
 namespace rgbdsod::training {
 namespace fs = std::filesystem;
@@ -88,12 +89,20 @@ class NewFolderGuard {
   bool kept_ = false;
 };
 
-}  // namespace
 
-TrainResult runTraining(const TrainRequest& req, const TrainProgressFn& progress, const core::CancelToken& cancel) {
+double unixSeconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// The loop itself; runTraining around it holds the folder's lock and keeps status.json. `status`
+// gets the stage and totals as soon as they are known; `started` turns true once the folder holds a
+// run (from then on a failure is recorded in status.json).
+TrainResult trainInFolder(const TrainRequest& req, const TrainProgressFn& progress, const core::CancelToken& cancel,
+                          NewFolderGuard& new_folder, RunStatus& status, bool& started) {
   const RunPaths paths{req.run};
-  NewFolderGuard new_folder(req.run);
   const TrainConfig config = loadRunConfig(req, paths);
+  status.stage = config.stage;
+  status.steps = config.run.steps;
   LineWriter log(paths.log());
   if (config.run.threads > 0) models::initRuntime(config.run.threads);
   logLine(log, fmt::format("{} stage {} in {} (data {})", req.resume ? "resuming" : "starting", config.stage,
@@ -164,7 +173,7 @@ TrainResult runTraining(const TrainRequest& req, const TrainProgressFn& progress
     const core::DatasetMetrics m = validate(*stage, *val_source, config.data.size,
                                             static_cast<std::size_t>(config.val.max_images));
     const nlohmann::json v = validationJson(m);
-    metrics.write(nlohmann::json{{"step", state.step}, {"val", v}}.dump());
+    metrics.write(nlohmann::json{{"step", state.step}, {"time", unixSeconds()}, {"val", v}}.dump());
     logLine(log, fmt::format("step {} validation: {}", state.step, v.dump()));
     if (progress) {
       TrainProgress p = event(config.stage, state.step, steps, state.data.epoch);
@@ -175,6 +184,11 @@ TrainResult runTraining(const TrainRequest& req, const TrainProgressFn& progress
   };
 
   new_folder.keep();  // from here on the run folder holds a run that can be resumed or inspected
+  status.state = "running";
+  status.step = state.step;
+  status.message = req.resume ? "resumed" : "started";
+  writeRunStatus(req.run, status);
+  started = true;
   const auto t0 = Clock::now();
   const std::int64_t first_step = state.step;
   auto window_start = Clock::now();
@@ -225,8 +239,8 @@ TrainResult runTraining(const TrainRequest& req, const TrainProgressFn& progress
     if (state.step % config.run.log_every == 0 || state.step == steps) {
       const double window = std::chrono::duration<double>(Clock::now() - window_start).count();
       p.samples_per_second = window > 0 ? static_cast<double>(window_samples) / window : 0.0;
-      nlohmann::json line{{"step", state.step}, {"epoch", batch.start.epoch}, {"loss", loss}, {"lr", lr},
-                          {"samples_per_s", p.samples_per_second}};
+      nlohmann::json line{{"step", state.step}, {"time", unixSeconds()}, {"epoch", batch.start.epoch},
+                          {"loss", loss}, {"lr", lr}, {"samples_per_s", p.samples_per_second}};
       for (const auto& [name, v] : p.terms) line["terms"][name] = v;
       metrics.write(line.dump());
       window_start = Clock::now();
@@ -254,6 +268,37 @@ TrainResult runTraining(const TrainRequest& req, const TrainProgressFn& progress
   result.step = state.step;
   logLine(log, result.message);
   return result;
+}
+
+}  // namespace
+
+TrainResult runTraining(const TrainRequest& req, const TrainProgressFn& progress, const core::CancelToken& cancel) {
+  NewFolderGuard new_folder(req.run);
+  const RunLock lock(req.run);  // before anything is read or written: one job per folder
+  RunStatus status;
+  status.data = req.data.string();
+  bool started = false;
+  try {
+    TrainResult result = trainInFolder(req, progress, cancel, new_folder, status, started);
+    status.state = result.outcome == TrainOutcome::Finished  ? "finished"
+                   : result.outcome == TrainOutcome::Stopped ? "stopped"
+                                                             : "non-finite";
+    status.step = result.step;
+    status.message = result.message;
+    writeRunStatus(req.run, status);
+    return result;
+  } catch (const std::exception& e) {
+    if (started) {
+      status.state = "failed";
+      status.message = e.what();
+      try {
+        writeRunStatus(req.run, status);
+      } catch (const std::exception&) {
+        // The disk that failed the run may refuse this too; the exception below says what happened.
+      }
+    }
+    throw;
+  }
 }
 
 }  // namespace rgbdsod::training

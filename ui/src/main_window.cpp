@@ -3,6 +3,7 @@
 
 #include <QAction>
 #include <QComboBox>
+#include <QDir>
 #include <QDockWidget>
 #include <QGridLayout>
 #include <QLabel>
@@ -10,6 +11,7 @@
 #include <QMenuBar>
 #include <QProgressBar>
 #include <QSlider>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabWidget>
@@ -26,6 +28,8 @@
 #include "rgbdsod/ui/shell/model_bridge.h"
 #include "rgbdsod/ui/synced_views.h"
 #include "rgbdsod/ui/thumbnail_model.h"
+#include "rgbdsod/ui/training/training_session.h"
+#include "rgbdsod/ui/training/training_view.h"
 
 namespace rgbdsod::ui {
 
@@ -91,14 +95,30 @@ void MainWindow::buildTabs(QWidget* viewer) {
   tabs_->addTab(viewer, tr("Viewer"));
   tabs_->addTab(inspect_, tr("Inspect"));
   tabs_->addTab(evaluation_, tr("Evaluation"));
+  training_session_ = new TrainingSession(this);
+  training_session_->setRunsRoot(
+      QDir(QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation)).filePath(QStringLiteral("runs")));
+  training_ = new TrainingView(training_session_);
+  tabs_->addTab(training_, tr("Training"));
   setCentralWidget(tabs_);
+  connect(training_, &TrainingView::problem, this, [this](const QString& m) { setStatus(m, QStringLiteral("#e06060")); });
+  connect(training_, &TrainingView::status, this, [this](const QString& m) { setStatus(m, {}); });
+  // Follow mode: the run Inspect shows is reloaded on each new checkpoint (loaded first if needed).
+  connect(training_, &TrainingView::followCheckpoint, this, [this](const QString& run) {
+    if (const LoadedRun* loaded = models_->runInFolder(run))
+      models_->reloadRun(loaded->id);
+    else
+      inspect_->addRun(run);
+  });
   connect(evaluation_, &EvaluationView::sampleRequested, this, &MainWindow::showSampleNamed);
   connect(evaluation_, &EvaluationView::methodMapRequested, this, &MainWindow::openMethodMap);
   connect(inspect_, &InspectView::problem, this, [this](const QString& m) { setStatus(m, QStringLiteral("#e06060")); });
   // The thumbnails (the shared sample selection) serve the viewer and Inspect; the Evaluation tab
   // uses the whole width for its tables.
   connect(tabs_, &QTabWidget::currentChanged, this,
-          [this](int tab) { sample_dock_->setVisible(tabs_->widget(tab) != evaluation_); });
+          [this](int tab) {
+            sample_dock_->setVisible(tabs_->widget(tab) != evaluation_ && tabs_->widget(tab) != training_);
+          });
 }
 
 void MainWindow::buildSampleDock() {
@@ -224,7 +244,10 @@ void MainWindow::connectSession() {
   connect(session_, &DatasetSession::polarityChanged, this, &MainWindow::onPolarityChanged);
   connect(session_, &DatasetSession::sampleLoaded, this, &MainWindow::onSampleLoaded);
   // The shared selection reaches Inspect: the dataset shown and the sample on screen.
-  connect(session_, &DatasetSession::datasetOpened, this, [this] { inspect_session_->setDataset(session_->dataset()); });
+  connect(session_, &DatasetSession::datasetOpened, this, [this] {
+    inspect_session_->setDataset(session_->dataset());
+    training_->setDataset(session_->folder());
+  });
   connect(session_, &DatasetSession::datasetClosed, this, [this] { inspect_session_->setDataset(nullptr); });
   connect(session_, &DatasetSession::sampleLoaded, inspect_session_, &InspectSession::setSample);
 }

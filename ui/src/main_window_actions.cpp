@@ -18,6 +18,7 @@
 #include "rgbdsod/ui/image_pane.h"
 #include "rgbdsod/ui/image_view.h"
 #include "rgbdsod/ui/inspect/inspect_view.h"
+#include "rgbdsod/ui/training/training_view.h"
 #include "rgbdsod/ui/main_window.h"
 #include "rgbdsod/ui/sample_info_panel.h"
 #include "rgbdsod/ui/thumbnail_model.h"
@@ -79,6 +80,7 @@ bool MainWindow::isSettled() const {
   if (sample_list_->isVisible() && thumbnails_->rowCount() > 0 && thumbnails_->decodeCount() == 0) return false;
   if (evaluation_->isBusy()) return false;
   if (!inspect_->isSettled()) return false;
+  if (tabs_->currentWidget() == training_ && !training_->isSettled()) return false;
   return thumbnails_->pendingCount() == 0;
 }
 

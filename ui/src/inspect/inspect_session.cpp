@@ -52,6 +52,11 @@ MapSource MapSource::ofFolder(const QString& folder, const QString& label) {
 
 InspectSession::InspectSession(ModelBridge* models, QObject* parent) : QObject(parent), models_(models) {
   pool_.setMaxThreadCount(2);
+  // A run reloaded on a newer checkpoint (Training's "follow" mode) shows its new maps at once.
+  connect(models_, &ModelBridge::runReloaded, this, [this](int id) {
+    for (Side s : {Primary, Compare})
+      if (sides_[s].source.kind == MapSource::Kind::Run && sides_[s].source.run == id) refresh(s);
+  });
 }
 
 InspectSession::~InspectSession() {

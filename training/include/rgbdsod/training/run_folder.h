@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,23 @@ struct RunPaths {
   std::filesystem::path config() const { return root / "config.json"; }
   std::filesystem::path log() const { return root / "train.log"; }
   std::filesystem::path metrics() const { return root / "metrics.jsonl"; }
+  std::filesystem::path status() const { return root / "status.json"; }
 };
+
+// status.json: what the run is doing or how it ended, rewritten atomically at the start and the end
+// of each job. "running" in a folder whose lock is free means the job died (see run_catalog.h).
+struct RunStatus {
+  std::string state;  // "running", "finished", "stopped", "non-finite", "failed"
+  std::string stage;
+  std::string data;   // the dataset folder the job trained on
+  std::int64_t step = 0;
+  std::int64_t steps = 0;
+  std::string message;
+  std::string updated;  // UTC, ISO 8601
+};
+void writeRunStatus(const std::filesystem::path& run, RunStatus status);  // sets `updated`; throws core::FileError
+// Missing, unreadable or foreign JSON: nullopt (a run of an older version has none).
+std::optional<RunStatus> readRunStatus(const std::filesystem::path& run);
 
 // The run's config.json as a validated TrainConfig. Throws core::FileError naming the file when it
 // is missing or not JSON, ConfigError for bad keys.

@@ -33,6 +33,8 @@ class ModelBridge;
 class SampleInfoPanel;
 class SyncedViews;
 class ThumbnailModel;
+class TrainingSession;
+class TrainingView;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -59,6 +61,8 @@ class MainWindow : public QMainWindow {
   InspectView* inspectView() const { return inspect_; }
   InspectSession* inspectSession() const { return inspect_session_; }
   ModelBridge* models() const { return models_; }
+  TrainingSession* trainingSession() const { return training_session_; }
+  TrainingView* trainingView() const { return training_; }
   // Shows the named sample of the open dataset in the viewer tab (false when it has none so named).
   bool showSampleNamed(const QString& name);
   QString statusText() const;
@@ -106,6 +110,8 @@ class MainWindow : public QMainWindow {
   ModelBridge* models_ = nullptr;
   InspectSession* inspect_session_ = nullptr;
   InspectView* inspect_ = nullptr;
+  TrainingSession* training_session_ = nullptr;
+  TrainingView* training_ = nullptr;
   QTabWidget* tabs_ = nullptr;
   DemoDatasetJob* demo_ = nullptr;
 
