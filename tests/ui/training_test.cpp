@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <QDir>
+#include <QEventLoop>
 #include <QFile>
 #include <QImage>
 #include <QLineEdit>
@@ -18,6 +20,7 @@
 #include <QSignalSpy>
 #include <QTabWidget>
 #include <QTemporaryDir>
+#include <QTimer>
 #include <QtTest>
 #include <nlohmann/json.hpp>
 
@@ -71,6 +74,7 @@ class TrainingTest : public QObject {
   void curvesHoldEveryLoggedPoint();
   void runsListReadsARunWrittenByTheCli();
   void theLockRefusesASecondJobOnTheFolderNamingIt();
+  void anErrorMidRunIsShownNamingTheFileAndTheRunResumesOnceFixed();
   void theFormRefusesABadValueNamingTheKey();
   void nextStagePrefillsTheLinkToTheRun();
   void inspectFollowsTheNewestCheckpoint();
@@ -206,6 +210,51 @@ void TrainingTest::theLockRefusesASecondJobOnTheFolderNamingIt() {
   QVERIFY(!session.isRunning());
 }
 
+void TrainingTest::anErrorMidRunIsShownNamingTheFileAndTheRunResumesOnceFixed() {
+  QTemporaryDir dir;
+  const QString data = test::writeDemo(dir, QStringLiteral("data"), 12, 40, 11);
+  ui::TrainingSession session;
+  session.setRunsRoot(dir.filePath(QStringLiteral("runs")));
+  ui::TrainingView view(&session);
+  view.setDataset(data);
+  QSignalSpy finished(&session, &ui::TrainingSession::jobFinished);
+  startTiny(&view, QStringLiteral("breaks"), 400, 1);
+  const QString run = session.jobFolder();
+  QTRY_VERIFY_WITH_TIMEOUT(session.lastProgress().step >= 2, 30000);
+  // The images go bad under the running job: the next batch that reads one fails the run.
+  const QDir rgb(QDir(data).filePath(QStringLiteral("train/RGB")));
+  std::map<QString, QByteArray> kept;
+  for (const QString& name : rgb.entryList(QDir::Files)) {
+    QFile f(rgb.filePath(name));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    kept[name] = f.readAll();
+    f.close();
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    f.write("not an image");
+  }
+  QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
+  QCOMPARE(finished.at(0).at(1).toInt(), static_cast<int>(training::TrainOutcome::Failed));
+  QVERIFY2(view.lastError().contains(rgb.path()), qPrintable(view.lastError()));
+  session.pollNow();
+  QTRY_VERIFY_WITH_TIMEOUT(session.runSummary(run) && session.runSummary(run)->state == training::RunState::Failed, 10000);
+  QVERIFY(QString::fromStdString(session.runSummary(run)->message).contains(rgb.path()));
+
+  // Fixed, the run resumes from its last checkpoint and finishes.
+  for (const auto& [name, bytes] : kept) {
+    QFile f(rgb.filePath(name));
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    f.write(bytes);
+  }
+  const std::int64_t failed_at = session.runSummary(run)->step;
+  QVERIFY2(view.resumeRun(run), qPrintable(view.lastError()));
+  QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, 120000);
+  QCOMPARE(finished.at(1).at(1).toInt(), static_cast<int>(training::TrainOutcome::Finished));
+  session.pollNow();
+  QTRY_VERIFY_WITH_TIMEOUT(session.runSummary(run) && session.runSummary(run)->state == training::RunState::Finished, 10000);
+  QCOMPARE(session.runSummary(run)->step, std::int64_t{400});
+  QVERIFY(failed_at < 400);
+}
+
 void TrainingTest::theFormRefusesABadValueNamingTheKey() {
   ui::TrainingSession session;
   session.setRunsRoot(root_);
@@ -241,11 +290,14 @@ void TrainingTest::inspectFollowsTheNewestCheckpoint() {
   QSignalSpy reloaded(window.models(), &ui::ModelBridge::runReloaded);
   QSignalSpy loaded(window.models(), &ui::ModelBridge::runLoaded);
   QSignalSpy finished(window.trainingSession(), &ui::TrainingSession::jobFinished);
-  startTiny(view, QStringLiteral("followed"), 60, 2);
-  QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 120000);
+  // Long enough that several polls see new checkpoints while it runs; stopped once they have.
+  startTiny(view, QStringLiteral("followed"), 100000, 10);
   // The first checkpoint loads the run into ModelCore; later ones reload it.
-  QTRY_VERIFY_WITH_TIMEOUT(loaded.count() >= 1, 20000);
-  QTRY_VERIFY_WITH_TIMEOUT(reloaded.count() >= 1, 20000);
+  QTRY_VERIFY_WITH_TIMEOUT(loaded.count() >= 1, 30000);
+  QTRY_VERIFY_WITH_TIMEOUT(reloaded.count() >= 1, 30000);
+  QVERIFY(window.trainingSession()->isRunning());  // the job did not wait for the viewer
+  window.trainingSession()->requestStop();
+  QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
 }
 
 void TrainingTest::guiThreadNeverStallsOver50msWhileTrainingAndBrowsing() {
@@ -276,7 +328,13 @@ void TrainingTest::guiThreadNeverStallsOver50msWhileTrainingAndBrowsing() {
       window.tabs()->setCurrentIndex(window.tabs()->currentWidget() == view ? 0 : window.tabs()->indexOf(view));
   });
   browse.start();
-  QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 120000);
+  // A real event loop, not QTRY (QTest::qWait sleeps 10 ms between event passes, which the probe
+  // would count as lateness).
+  QEventLoop loop;
+  QObject::connect(session, &ui::TrainingSession::jobFinished, &loop, &QEventLoop::quit);
+  QTimer::singleShot(120000, &loop, &QEventLoop::quit);
+  if (finished.isEmpty()) loop.exec();
+  QCOMPARE(finished.count(), 1);
   browse.stop();
   probe.stop();
   QVERIFY(browsed > 10);
