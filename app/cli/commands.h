@@ -23,6 +23,7 @@ void addNoiseCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code
 void addDatasetCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code);
 void addHhaCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code);
 void addEvalCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code);
+void addLabelsCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code);  // labels rank / apply
 void addPlotCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code);
 void addFigureCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code);  // rgbdsod-plot
 void addTrainCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code);

@@ -1,7 +1,8 @@
 // rgbdsod: the command line's front end. It runs the torch-free commands itself (datasets,
-// synthetic data, label noise, HHA, evaluation) and execs a helper for the others (training and
-// inference in rgbdsod-engine, figures in rgbdsod-plot; helper_commands.h), so a script that
-// calls `rgbdsod eval` hundreds of times never loads LibTorch or Qt.
+// synthetic data, label noise, HHA, evaluation, label ranking and correction) and execs a helper
+// for the others (training and inference in rgbdsod-engine, figures in rgbdsod-plot;
+// helper_commands.h), so a script that calls `rgbdsod eval` hundreds of times never loads LibTorch
+// or Qt. `rgbdsod labels rank --run` runs rgbdsod-engine as a child instead.
 #include <algorithm>
 #include <cstdio>
 #include <string>
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
   cli::addDatasetCommand(app, frame.globals, frame.exit_code);
   cli::addHhaCommand(app, frame.globals, frame.exit_code);
   cli::addEvalCommand(app, frame.globals, frame.exit_code);
+  cli::addLabelsCommand(app, frame.globals, frame.exit_code);
 #ifndef RGBDSOD_HAVE_PLOT
   cli::addPlotCommand(app, frame.globals, frame.exit_code);    // says that this build has no Qt
   cli::addFigureCommand(app, frame.globals, frame.exit_code);  // likewise

@@ -18,6 +18,8 @@
 #include "rgbdsod/ui/evaluation/evaluation_view.h"
 #include "rgbdsod/ui/inspect/inspect_session.h"
 #include "rgbdsod/ui/inspect/inspect_view.h"
+#include "rgbdsod/ui/labels/labels_session.h"
+#include "rgbdsod/ui/labels/labels_view.h"
 #include "rgbdsod/ui/main_window.h"
 #include "rgbdsod/ui/studio_style.h"
 #include "rgbdsod/ui/training/runs_table_model.h"
@@ -86,7 +88,7 @@ int main(int argc, char** argv) {
                      "repeatable."),
       QStringLiteral("dir"));
   const QCommandLineOption tab(QStringLiteral("tab"),
-                               QStringLiteral("The tab to show first: viewer (the default), inspect, evaluation or train."),
+                               QStringLiteral("The tab to show first: viewer (the default), inspect, evaluation, train or labels."),
                                QStringLiteral("name"), QStringLiteral("viewer"));
   const QCommandLineOption run(
       QStringLiteral("run"),
@@ -94,10 +96,15 @@ int main(int argc, char** argv) {
                      "for comparison. With --tab train: the run (or recipe folder) whose curves are shown, "
                      "finished or running; its parent folder becomes the runs root, a second --run is overlaid."),
       QStringLiteral("dir"));
+  const QCommandLineOption suggest(
+      QStringLiteral("suggest"),
+      QStringLiteral("With --tab labels: a folder of saliency maps (rgbdsod infer --out) whose disagreements "
+                     "with the labels are suggested as corrections."),
+      QStringLiteral("dir"));
   const QCommandLineOption sample(QStringLiteral("sample"),
                                   QStringLiteral("The sample to select once the dataset is open (its name)."),
                                   QStringLiteral("name"));
-  parser.addOptions({demo, screenshot, size, timeout, evaluate, tab, run, sample});
+  parser.addOptions({demo, screenshot, size, timeout, evaluate, tab, run, sample, suggest});
   parser.process(app);  // prints and exits for --help and --version
   // A help flag given as an option's value ("--screenshot -h") did not print: there is no GUI here.
   if (!qobject_cast<QApplication*>(&app)) parser.showHelp(kExitUsage);
@@ -117,9 +124,10 @@ int main(int argc, char** argv) {
   if (!timeout_ok || timeout_s <= 0) return usageError(QStringLiteral("--timeout expects seconds > 0"));
   const QString tab_name = parser.value(tab).toLower();
   if (tab_name != QStringLiteral("viewer") && tab_name != QStringLiteral("evaluation") &&
-      tab_name != QStringLiteral("inspect") && tab_name != QStringLiteral("train")) {
+      tab_name != QStringLiteral("inspect") && tab_name != QStringLiteral("train") &&
+      tab_name != QStringLiteral("labels")) {
     return usageError(
-        QStringLiteral("--tab expects viewer, inspect, evaluation or train, not '%1'").arg(parser.value(tab)));
+        QStringLiteral("--tab expects viewer, inspect, evaluation, train or labels, not '%1'").arg(parser.value(tab)));
   }
   if (tab_name == QStringLiteral("train")) {
     for (const QString& r : parser.values(run)) {
@@ -140,6 +148,7 @@ int main(int argc, char** argv) {
     if (tab_name == QStringLiteral("evaluation")) window.tabs()->setCurrentWidget(window.evaluationView());
     if (tab_name == QStringLiteral("inspect")) window.tabs()->setCurrentWidget(window.inspectView());
     if (tab_name == QStringLiteral("train")) window.tabs()->setCurrentWidget(window.trainingView());
+    if (tab_name == QStringLiteral("labels")) window.tabs()->setCurrentWidget(window.labelsView());
   };
   show_tab();
   const QStringList runs = parser.values(run);
@@ -152,6 +161,12 @@ int main(int argc, char** argv) {
   for (int i = 0; i < runs.size() && tab_name != QStringLiteral("train"); ++i) {
     window.inspectView()->addRun(QDir(runs[i]).absolutePath(),
                                  i == 0 ? rgbdsod::ui::InspectSession::Primary : rgbdsod::ui::InspectSession::Compare);
+  }
+  if (parser.isSet(suggest)) {
+    const QString maps = QDir(parser.value(suggest)).absolutePath();
+    if (!QFileInfo(maps).isDir()) return usageError(QStringLiteral("--suggest: %1 is not a folder").arg(maps));
+    QObject::connect(window.session(), &rgbdsod::ui::DatasetSession::datasetOpened, &window,
+                     [&window, maps] { window.labelsSession()->setPredictionFolder(maps); });
   }
   if (parser.isSet(sample)) {
     const QString name = parser.value(sample);

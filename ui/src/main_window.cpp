@@ -28,6 +28,8 @@
 #include "rgbdsod/ui/shell/model_bridge.h"
 #include "rgbdsod/ui/synced_views.h"
 #include "rgbdsod/ui/thumbnail_model.h"
+#include "rgbdsod/ui/labels/labels_session.h"
+#include "rgbdsod/ui/labels/labels_view.h"
 #include "rgbdsod/ui/training/training_session.h"
 #include "rgbdsod/ui/training/training_view.h"
 
@@ -100,6 +102,13 @@ void MainWindow::buildTabs(QWidget* viewer) {
       QDir(QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation)).filePath(QStringLiteral("runs")));
   training_ = new TrainingView(training_session_);
   tabs_->addTab(training_, tr("Training"));
+  labels_session_ = new LabelsSession(this);
+  labels_ = new LabelsView(labels_session_);
+  tabs_->addTab(labels_, tr("Labels"));
+  connect(labels_, &LabelsView::problem, this, [this](const QString& m) { setStatus(m, QStringLiteral("#e06060")); });
+  connect(labels_, &LabelsView::status, this, [this](const QString& m) { setStatus(m, {}); });
+  connect(labels_, &LabelsView::sampleStepRequested, this, &MainWindow::stepSample);
+  connect(labels_, &LabelsView::sampleNamedRequested, this, &MainWindow::selectSampleNamed);
   setCentralWidget(tabs_);
   connect(training_, &TrainingView::problem, this, [this](const QString& m) { setStatus(m, QStringLiteral("#e06060")); });
   connect(training_, &TrainingView::status, this, [this](const QString& m) { setStatus(m, {}); });
@@ -247,9 +256,12 @@ void MainWindow::connectSession() {
   connect(session_, &DatasetSession::datasetOpened, this, [this] {
     inspect_session_->setDataset(session_->dataset());
     training_->setDataset(session_->folder());
+    labels_session_->setDataset(session_->dataset());
   });
   connect(session_, &DatasetSession::datasetClosed, this, [this] { inspect_session_->setDataset(nullptr); });
   connect(session_, &DatasetSession::sampleLoaded, inspect_session_, &InspectSession::setSample);
+  connect(session_, &DatasetSession::sampleLoaded, labels_session_, &LabelsSession::setSample);
+  connect(session_, &DatasetSession::datasetClosed, this, [this] { labels_session_->setDataset(nullptr); });
 }
 
 }  // namespace rgbdsod::ui

@@ -20,6 +20,8 @@
 #include "rgbdsod/ui/inspect/inspect_view.h"
 #include "rgbdsod/ui/training/training_view.h"
 #include "rgbdsod/ui/main_window.h"
+
+#include <algorithm>
 #include "rgbdsod/ui/sample_info_panel.h"
 #include "rgbdsod/ui/thumbnail_model.h"
 
@@ -95,6 +97,24 @@ bool MainWindow::showSampleNamed(const QString& name) {
   sample_list_->setCurrentIndex(thumbnails_->index(static_cast<int>(*index)));  // requests it
   sample_list_->scrollTo(sample_list_->currentIndex());
   return true;
+}
+
+bool MainWindow::selectSampleNamed(const QString& name) {
+  const auto dataset = session_->dataset();
+  const auto index = dataset ? dataset->indexOf(name.toStdString()) : std::nullopt;
+  if (!index) return false;
+  sample_list_->setCurrentIndex(thumbnails_->index(static_cast<int>(*index)));
+  sample_list_->scrollTo(sample_list_->currentIndex());
+  return true;
+}
+
+void MainWindow::stepSample(int step) {
+  const int n = thumbnails_->rowCount();
+  if (n == 0) return;
+  const int current = sample_list_->currentIndex().isValid() ? sample_list_->currentIndex().row() : 0;
+  const int next = std::clamp(current + step, 0, n - 1);
+  sample_list_->setCurrentIndex(thumbnails_->index(next));
+  sample_list_->scrollTo(sample_list_->currentIndex());
 }
 
 void MainWindow::openMethodMap(const QString& name, const QString& folder, const QString& method) {

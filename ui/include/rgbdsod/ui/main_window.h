@@ -33,6 +33,8 @@ class ModelBridge;
 class SampleInfoPanel;
 class SyncedViews;
 class ThumbnailModel;
+class LabelsSession;
+class LabelsView;
 class TrainingSession;
 class TrainingView;
 
@@ -63,8 +65,13 @@ class MainWindow : public QMainWindow {
   ModelBridge* models() const { return models_; }
   TrainingSession* trainingSession() const { return training_session_; }
   TrainingView* trainingView() const { return training_; }
+  LabelsSession* labelsSession() const { return labels_session_; }
+  LabelsView* labelsView() const { return labels_; }
   // Shows the named sample of the open dataset in the viewer tab (false when it has none so named).
   bool showSampleNamed(const QString& name);
+  // Selects a sample (by name, or a step from the shown one) without changing the tab.
+  bool selectSampleNamed(const QString& name);
+  void stepSample(int step);
   QString statusText() const;
   QString lastError() const { return last_error_; }
   int shownSample() const { return shown_.index; }
@@ -112,6 +119,8 @@ class MainWindow : public QMainWindow {
   InspectView* inspect_ = nullptr;
   TrainingSession* training_session_ = nullptr;
   TrainingView* training_ = nullptr;
+  LabelsSession* labels_session_ = nullptr;
+  LabelsView* labels_ = nullptr;
   QTabWidget* tabs_ = nullptr;
   DemoDatasetJob* demo_ = nullptr;
 
