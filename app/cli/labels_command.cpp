@@ -293,8 +293,9 @@ int runApply(const ApplyOptions& o, const GlobalOptions& globals) {
 
 void addLabelsCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code) {
   CLI::App* labels = app.add_subcommand(
-      "labels", "Find likely label errors: rank GT masks by their disagreement with a network's maps, apply the top "
-                "suggestions into a corrections folder");
+      "labels", "Find and fix label errors: rank GT masks by their disagreement with a network's maps, apply the top "
+                "suggestions, import masks into a corrections folder, export a corrected dataset, show the review "
+                "status; the original GT is never written");
   labels->require_subcommand(1);
 
   auto rank = std::make_shared<RankOptions>();
@@ -345,6 +346,8 @@ void addLabelsCommand(CLI::App& app, const GlobalOptions& globals, int& exit_cod
       "rgbdsod-engine infer) against the masks the report ranked (or the correction already in --out), and applies "
       "those with the same box, area and direction. A region that no longer matches is skipped with a warning.\n");
   a->callback([apply, &globals, &exit_code] { exit_code = runApply(*apply, globals); });
+
+  labels::addLabelsStoreCommands(*labels, globals, exit_code);
 }
 
 }  // namespace rgbdsod::cli

@@ -87,4 +87,8 @@ class ScratchFolder {
 void predictWithRun(const fs::path& run, const fs::path& data, const std::vector<std::string>& samples,
                     const fs::path& out, const GlobalOptions& globals);
 
+// `labels import`, `labels export` and `labels status` (labels_store_commands.cpp): the
+// corrections folder through core::LabelStore.
+void addLabelsStoreCommands(CLI::App& labels, const GlobalOptions& globals, int& exit_code);
+
 }  // namespace rgbdsod::cli::labels

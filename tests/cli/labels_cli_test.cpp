@@ -14,6 +14,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "cli_runner.h"
+#include "rgbdsod/core/dataset.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -239,4 +240,143 @@ TEST_F(LabelsCli, RankWithARunPredictsEverySample) {
   const auto bad = runCli("labels rank --data " + q("noisy") + " --run " + q("clean") + " --json " + q("x.json"));
   EXPECT_EQ(bad.code, 2);
   EXPECT_TRUE(contains(bad.err, "clean")) << bad.err;
+}
+
+// ---- labels import / export / status ----
+
+namespace {
+
+// `labels status --json` of a dataset's default corrections folder.
+json statusOf(const std::string& data, const fs::path& out) {
+  const auto r = runCli("labels status --data " + data + " --json " + shellQuote(out));
+  EXPECT_EQ(r.code, 0) << r.err;
+  return json::parse(readFileText(out));
+}
+
+}  // namespace
+
+TEST_F(LabelsCli, ImportThenExportGivesADatasetWithTheImportedMasksAsGt) {
+  const auto imp = runCli("labels import --data " + q("noisy") + " --masks " + shellQuote(dir_ / "clean" / "GT"));
+  ASSERT_EQ(imp.code, 0) << imp.err;
+  EXPECT_TRUE(contains(imp.out, "imported " + std::to_string(flipped_.size()))) << imp.out;
+  for (const auto& [name, f] : flipped_) EXPECT_TRUE(fs::exists(dir_ / "noisy" / "GT_corrected" / (name + ".png"))) << name;
+
+  const auto exp = runCli("labels export --data " + q("noisy") + " --out " + q("export"));
+  ASSERT_EQ(exp.code, 0) << exp.err;
+  const rgbdsod::core::Dataset source = rgbdsod::core::openDataset(dir_ / "noisy");
+  const rgbdsod::core::Dataset exported = rgbdsod::core::openDataset(dir_ / "export");
+  ASSERT_EQ(exported.samples.size(), flipped_.size());
+  ASSERT_TRUE(exported.labeled());
+  for (const rgbdsod::core::SampleFiles& s : exported.samples) {
+    ASSERT_TRUE(flipped_.count(s.name)) << s.name;
+    ASSERT_FALSE(s.gt.empty()) << s.name;
+    const cv::Mat gt = readGrey(s.gt);
+    const cv::Mat clean = readGrey(dir_ / "clean" / "GT" / (s.name + ".png"));
+    ASSERT_EQ(gt.size(), clean.size()) << s.name;
+    EXPECT_EQ(cv::countNonZero(gt != clean), 0) << s.name << ": the export's GT is not the imported mask";
+    EXPECT_EQ(readFileText(dir_ / "noisy" / "GT" / (s.name + ".png")), noisy_bytes_.at(s.name)) << s.name << " was changed";
+    const rgbdsod::core::SampleFiles& from = source.samples.at(*source.indexOf(s.name));
+    for (const auto& [link, target] : {std::pair{s.rgb, from.rgb}, std::pair{s.depth, from.depth}}) {
+      ASSERT_FALSE(link.empty()) << s.name;
+      EXPECT_TRUE(fs::is_symlink(link)) << link;
+      EXPECT_TRUE(fs::equivalent(link, target)) << link << " does not resolve to " << target;
+    }
+  }
+  // --copy gives plain files.
+  const auto copied = runCli("-q labels export --data " + q("noisy") + " --out " + q("copied") + " --copy");
+  ASSERT_EQ(copied.code, 0) << copied.err;
+  for (const auto& e : fs::directory_iterator(dir_ / "copied" / "RGB")) EXPECT_FALSE(fs::is_symlink(e.path())) << e.path();
+}
+
+TEST_F(LabelsCli, ExportRefusesAnExistingOutFolder) {
+  fs::create_directories(dir_ / "taken");
+  const auto r = runCli("labels export --data " + q("noisy") + " --out " + q("taken"));
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_TRUE(contains(r.err, (dir_ / "taken").string())) << r.err;
+  EXPECT_TRUE(fs::is_empty(dir_ / "taken"));
+}
+
+TEST_F(LabelsCli, ImportRefusesAWrongSizeMaskNamingItAndWritesNothing) {
+  const std::string first = flipped_.begin()->first;
+  const std::string second = std::next(flipped_.begin())->first;
+  fs::create_directories(dir_ / "masks");
+  fs::copy_file(dir_ / "clean" / "GT" / (first + ".png"), dir_ / "masks" / (first + ".png"));
+  cv::imwrite((dir_ / "masks" / (second + "_GT.png")).string(), cv::Mat(10, 10, CV_8UC1, cv::Scalar(255)));
+  const auto r = runCli("labels import --data " + q("noisy") + " --masks " + q("masks"));
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_TRUE(contains(r.err, second + "_GT.png")) << r.err;
+  EXPECT_FALSE(fs::exists(dir_ / "noisy" / "GT_corrected" / (first + ".png")));
+}
+
+TEST_F(LabelsCli, StatusCountsAfterApplyAndImport) {
+  const json report = rankWithCleanGt();
+  const std::size_t all = regionCount(report);
+  ASSERT_GT(all, 0u);
+  const std::string corrections = shellQuote(dir_ / "noisy" / "GT_corrected");
+  const auto a = runCli("-q labels apply --data " + q("noisy") + " --report " + q("report.json") + " --top " +
+                        std::to_string(all) + " --out " + corrections);
+  ASSERT_EQ(a.code, 0) << a.err;
+  std::vector<std::string> with, without;
+  for (const auto& [name, f] : flipped_) (cv::countNonZero(f) > 0 ? with : without).push_back(name);
+
+  json st = statusOf(q("noisy"), dir_ / "status.json");
+  EXPECT_EQ(st["samples"], flipped_.size());
+  EXPECT_EQ(st["status"]["corrected"], with.size());
+  EXPECT_EQ(st["status"]["unreviewed"], without.size());
+  EXPECT_EQ(st["status"]["reviewed"], 0);
+  EXPECT_EQ(st["edits"], all);
+  EXPECT_EQ(st["kinds"]["suggestion"], all);
+  std::vector<std::string> listed = st["corrected"];
+  std::sort(listed.begin(), listed.end());
+  EXPECT_EQ(listed, with);  // `with` comes sorted (a std::map's order)
+  const auto text = runCli("labels status --data " + q("noisy"));
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_TRUE(contains(text.out, std::to_string(with.size()) + " corrected")) << text.out;
+  EXPECT_TRUE(contains(text.out, "suggestion " + std::to_string(all))) << text.out;
+
+  // Importing a mask of a corrected sample and of an unreviewed one: both are to review now.
+  fs::create_directories(dir_ / "masks");
+  for (const std::string& name : {with.front(), without.front()})
+    fs::copy_file(dir_ / "clean" / "GT" / (name + ".png"), dir_ / "masks" / (name + "_GT.png"));
+  const auto imp = runCli("labels import --data " + q("noisy") + " --masks " + q("masks"));
+  ASSERT_EQ(imp.code, 0) << imp.err;
+  EXPECT_TRUE(contains(imp.out, "imported 2")) << imp.out;
+  st = statusOf(q("noisy"), dir_ / "status.json");
+  EXPECT_EQ(st["status"]["corrected"], with.size() - 1);
+  EXPECT_EQ(st["status"]["unreviewed"], without.size() + 1);
+  EXPECT_EQ(st["edits"], all + 2);
+  EXPECT_EQ(st["kinds"]["import"], 2);
+  EXPECT_EQ(st["masks"].size(), with.size() + 1);
+  const std::vector<std::string> corrected = st["corrected"];
+  EXPECT_EQ(std::count(corrected.begin(), corrected.end(), with.front()), 0);
+}
+
+TEST_F(LabelsCli, AForeignSidecarNeedsStatusRebuildWhichKeepsIt) {
+  const fs::path folder = dir_ / "noisy" / "GT_corrected";
+  const std::string name = flipped_.begin()->first;
+  fs::create_directories(folder);
+  fs::copy_file(dir_ / "clean" / "GT" / (name + ".png"), folder / (name + ".png"));
+  const std::string foreign = "{\"format\": \"someone-elses-tool\", \"images\": []}\n";
+  rgbdsod::test::writeBytes(folder / "labels.json", foreign);
+
+  const auto st = runCli("labels status --data " + q("noisy"));
+  EXPECT_EQ(st.code, 2) << st.err;
+  EXPECT_TRUE(contains(st.err, "labels.json") && contains(st.err, "rgbdsod labels status") &&
+              contains(st.err, "--rebuild"))
+      << st.err;
+  const auto imp = runCli("labels import --data " + q("noisy") + " --masks " + shellQuote(dir_ / "clean" / "GT"));
+  EXPECT_EQ(imp.code, 2) << imp.err;
+  EXPECT_TRUE(contains(imp.err, "--rebuild")) << imp.err;
+  EXPECT_EQ(readFileText(folder / "labels.json"), foreign) << "the foreign sidecar was overwritten";
+
+  const auto fixed = runCli("labels status --data " + q("noisy") + " --rebuild --json " + q("status.json"));
+  ASSERT_EQ(fixed.code, 0) << fixed.err;
+  EXPECT_TRUE(contains(fixed.out, "labels.json.bad")) << fixed.out;
+  EXPECT_EQ(readFileText(folder / "labels.json.bad"), foreign);
+  const json summary = json::parse(readFileText(dir_ / "status.json"));
+  EXPECT_EQ(summary["status"]["corrected"], 1);
+  EXPECT_EQ(summary["corrected"], json::array({name}));
+  // Readable again: plain status works and import goes through.
+  EXPECT_EQ(runCli("-q labels status --data " + q("noisy")).code, 0);
+  EXPECT_EQ(runCli("-q labels import --data " + q("noisy") + " --masks " + shellQuote(dir_ / "clean" / "GT")).code, 0);
 }

@@ -28,11 +28,13 @@
 #include "rgbdsod/core/image_io.h"
 #include "rgbdsod/core/label_noise.h"
 #include "rgbdsod/core/label_store.h"
+#include "rgbdsod/training/job.h"
 #include "rgbdsod/ui/dataset_session.h"
 #include "rgbdsod/ui/labels/label_canvas.h"
 #include "rgbdsod/ui/labels/labels_session.h"
 #include "rgbdsod/ui/labels/labels_view.h"
 #include "rgbdsod/ui/main_window.h"
+#include "rgbdsod/ui/shell/model_bridge.h"
 #include "rgbdsod/ui/thumbnail_model.h"
 #include "ui_test_support.h"
 
@@ -71,6 +73,9 @@ class LabelsTest : public QObject {
   void acceptingASuggestionFixesAFlippedRegion();
   void singleKeysChooseTheTools();
   void aForeignSidecarIsReportedAndCanBeRebuilt();
+  void anUnwritableFolderIsReportedAndAnotherOneTakesTheEdits();
+  void importedMasksAreShownAndExportMakesADataset();
+  void suggestionsFromALoadedRunAreComputedOnceAndCached();
   void studioScreenshotOfTheLabelsTab();
 
  private:
@@ -322,6 +327,94 @@ void LabelsTest::aForeignSidecarIsReportedAndCanBeRebuilt() {
   QVERIFY2(s.rebuildSidecar(&error), qPrintable(error));
   QVERIFY(s.storeProblem().isEmpty());
   QVERIFY(fs::exists(split / core::LabelStore::kDefaultFolder / "labels.json.bad"));
+}
+
+void LabelsTest::anUnwritableFolderIsReportedAndAnotherOneTakesTheEdits() {
+  // Root ignores permission bits, so the unwritable folder is one that cannot be created: its
+  // parent is a file.
+  QTemporaryDir dir;
+  const QString data = test::writeDemo(dir, QStringLiteral("data"), 4, 32, 6);
+  const fs::path split = fs::path(data.toStdString()) / "train";
+  const fs::path blocker = fs::path(dir.path().toStdString()) / "not-a-folder";
+  std::ofstream(blocker) << "a file";
+  ui::LabelsSession s;
+  const auto ds = std::make_shared<core::Dataset>(core::openDataset(split));
+  s.setDataset(ds, QString::fromStdString((blocker / "corrections").string()));
+  QVERIFY2(s.storeProblem().contains(QStringLiteral("cannot be written")) || s.storeProblem().contains(QStringLiteral("not writable")),
+           qPrintable(s.storeProblem()));
+  ui::LoadedSample sample;
+  sample.name = QString::fromStdString(ds->samples[0].name);
+  sample.gt_file = QString::fromStdString(ds->samples[0].gt.string());
+  s.setSample(sample);
+  s.flipRegion({0, 0});
+  QString error;
+  QVERIFY(!s.saveNow(&error));
+  QVERIFY2(error.contains(QString::fromStdString(blocker.string())), qPrintable(error));
+  QVERIFY(s.isDirty());  // nothing lost
+  const fs::path other = fs::path(dir.path().toStdString()) / "elsewhere";
+  QVERIFY2(s.setCorrectionsFolder(QString::fromStdString(other.string()), &error), qPrintable(error));
+  QVERIFY(!s.isDirty());
+  QVERIFY(sameMat(core::readMask(other / (ds->samples[0].name + ".png")), s.mask()));
+}
+
+void LabelsTest::importedMasksAreShownAndExportMakesADataset() {
+  QTemporaryDir dir;
+  const QString data = test::writeDemo(dir, QStringLiteral("data"), 4, 32, 8);
+  const fs::path split = fs::path(data.toStdString()) / "train";
+  const auto ds = std::make_shared<core::Dataset>(core::openDataset(split));
+  const fs::path masks = fs::path(dir.path().toStdString()) / "masks";
+  fs::create_directories(masks);
+  cv::Mat full(core::readMask(ds->samples[0].gt).size(), CV_8UC1, cv::Scalar(255));
+  core::writeImageAtomic(masks / (ds->samples[0].name + ".png"), full);
+  ui::LabelsSession s;
+  s.setDataset(ds);
+  ui::LoadedSample sample;
+  sample.name = QString::fromStdString(ds->samples[0].name);
+  sample.gt_file = QString::fromStdString(ds->samples[0].gt.string());
+  s.setSample(sample);
+  QString error;
+  QCOMPARE(s.importMasks(QString::fromStdString(masks.string()), &error), 1);
+  QVERIFY(sameMat(s.mask(), full));  // the shown image shows the import
+  const fs::path out = fs::path(dir.path().toStdString()) / "exported";
+  QVERIFY2(s.exportDataset(QString::fromStdString(out.string()), false, &error), qPrintable(error));
+  const core::Dataset exported = core::openDataset(out);
+  QCOMPARE(exported.size(), ds->size());
+  QVERIFY(sameMat(core::readMask(exported.samples[0].gt), full));
+  QVERIFY(!s.exportDataset(QString::fromStdString(out.string()), false, &error));  // exists: refused
+  QVERIFY2(error.contains(QStringLiteral("exported")), qPrintable(error));
+}
+
+void LabelsTest::suggestionsFromALoadedRunAreComputedOnceAndCached() {
+  QTemporaryDir dir;
+  const QString data = test::writeDemo(dir, QStringLiteral("data"), 8, 40, 12);
+  training::TrainRequest req;
+  req.stage = "teacher";
+  req.data = data.toStdString();
+  req.run = dir.filePath(QStringLiteral("teacher")).toStdString();
+  req.overrides = {"model.width=0.0625", "data.size=32", "data.batch_size=2", "data.workers=0", "run.steps=2",
+                   "run.checkpoint_every=2", "run.threads=1", "seed=3"};
+  const training::TrainResult trained = training::runTraining(req, {}, {});
+  QVERIFY2(trained.outcome == training::TrainOutcome::Finished, trained.message.c_str());
+  ui::MainWindow window;
+  openWindow(window, data);
+  QSignalSpy loaded(window.models(), &ui::ModelBridge::runLoaded);
+  window.models()->loadRun(dir.filePath(QStringLiteral("teacher")));
+  QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 30000);
+  const int id = loaded.at(0).at(0).toInt();
+  ui::LabelsSession* s = window.labelsSession();
+  QSignalSpy done(s, &ui::LabelsSession::predictionFinished);
+  QString error;
+  QVERIFY2(s->suggestFromRun(id, &error), qPrintable(error));
+  QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 60000);
+  const QString folder = done.at(0).at(0).toString();
+  QCOMPARE(s->predictionFolder(), folder);
+  QVERIFY(folder.startsWith(s->correctionsFolder()));
+  const auto& ds = s->store()->dataset();
+  QCOMPARE(QDir(folder).entryList({QStringLiteral("*.png")}, QDir::Files).size(), static_cast<int>(ds.size()));
+  const auto submitted = window.models()->stats().submitted;
+  QVERIFY(s->suggestFromRun(id, &error));  // cached: no inference again
+  QCOMPARE(done.count(), 2);
+  QCOMPARE(window.models()->stats().submitted, submitted);
 }
 
 void LabelsTest::studioScreenshotOfTheLabelsTab() {

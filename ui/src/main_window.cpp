@@ -103,6 +103,7 @@ void MainWindow::buildTabs(QWidget* viewer) {
   training_ = new TrainingView(training_session_);
   tabs_->addTab(training_, tr("Training"));
   labels_session_ = new LabelsSession(this);
+  labels_session_->setModelBridge(models_);
   labels_ = new LabelsView(labels_session_);
   tabs_->addTab(labels_, tr("Labels"));
   connect(labels_, &LabelsView::problem, this, [this](const QString& m) { setStatus(m, QStringLiteral("#e06060")); });

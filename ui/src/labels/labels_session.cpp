@@ -3,13 +3,16 @@
 #include <algorithm>
 #include <filesystem>
 
+#include <QPointer>
 #include <QtConcurrent/QtConcurrent>
 #include <opencv2/imgproc.hpp>
 
 #include "rgbdsod/core/errors.h"
 #include "rgbdsod/core/image_io.h"
 #include "rgbdsod/core/mask_edit.h"
+#include "rgbdsod/core/atomic_write.h"
 #include "rgbdsod/ui/inspect/map_render.h"
+#include "rgbdsod/ui/shell/model_bridge.h"
 
 namespace rgbdsod::ui {
 
@@ -100,6 +103,65 @@ bool LabelsSession::rebuildSidecar(QString* error) {
     if (error) *error = qstr(e.what());
     return false;
   }
+}
+
+bool LabelsSession::setCorrectionsFolder(const QString& folder, QString* error) {
+  if (!dataset_) return false;
+  std::unique_ptr<core::LabelStore> store;
+  try {
+    store = std::make_unique<core::LabelStore>(*dataset_, pathOf(folder));
+  } catch (const core::Error& e) {
+    if (error) *error = qstr(e.what());
+    return false;
+  }
+  if (!store->writable()) {
+    if (error) *error = tr("%1 cannot be written either").arg(qstr(store->folder().string()));
+    return false;
+  }
+  store_ = std::move(store);
+  store_problem_ = qstr(store_->sidecarProblem());
+  // Every edited image is written to the new folder (the old one could not take them).
+  for (auto& [name, state] : images_) {
+    if (!state->dirty) continue;
+    try {
+      store_->save(name, state->mask, state->kinds);
+      state->dirty = false;
+      state->kinds.clear();
+    } catch (const core::Error& e) {
+      if (error) *error = qstr(e.what());
+      return false;
+    }
+  }
+  return true;
+}
+
+int LabelsSession::importMasks(const QString& folder, QString* error) {
+  if (!store_) return -1;
+  if (isDirty() && !saveNow(error)) return -1;
+  std::size_t n = 0;
+  try {
+    n = store_->importMasks(pathOf(folder));
+  } catch (const core::Error& e) {
+    if (error) *error = qstr(e.what());
+    return -1;
+  }
+  // The imported masks replace what the visited images hold: reload the shown one.
+  current_ = nullptr;
+  images_.clear();
+  if (!name_.empty()) setSample(sample_);
+  return static_cast<int>(n);
+}
+
+bool LabelsSession::exportDataset(const QString& out, bool copy, QString* error) {
+  if (!store_) return false;
+  if (isDirty() && !saveNow(error)) return false;
+  try {
+    store_->exportDataset(pathOf(out), copy);
+  } catch (const core::Error& e) {
+    if (error) *error = qstr(e.what());
+    return false;
+  }
+  return true;
 }
 
 LabelsSession::ImageState* LabelsSession::stateOf(const std::string& name, bool create) {
@@ -315,6 +377,65 @@ bool LabelsSession::rejectSuggestion(std::size_t i) {
   rejected_[name_].push_back(suggestions_.regions[i]);
   suggestions_.regions.erase(suggestions_.regions.begin() + static_cast<std::ptrdiff_t>(i));
   emit suggestionsChanged();
+  return true;
+}
+
+bool LabelsSession::suggestFromRun(int run_id, QString* error) {
+  const LoadedRun* run = models_ ? models_->run(run_id) : nullptr;
+  if (!run || !dataset_ || !store_) {
+    if (error) *error = tr("No run loaded (load one in the Inspect tab) or no dataset open");
+    return false;
+  }
+  if (!run->description.predicts_saliency) {
+    if (error) *error = tr("%1 is a pre-training stage: it predicts no saliency map").arg(run->label);
+    return false;
+  }
+  const fs::path cache = store_->folder() / "maps" / (fs::path(run->folder.toStdString()).filename().string() + "-step" +
+                                                     std::to_string(run->description.step));
+  std::error_code ec;
+  fs::create_directories(cache, ec);
+  if (ec) {
+    if (error) *error = tr("%1: cannot be created (%2)").arg(qstr(cache.string()), qstr(ec.message()));
+    return false;
+  }
+  const QString folder = qstr(cache.string());
+  std::vector<std::string> todo;
+  for (const auto& s : dataset_->samples)
+    if (findMap(cache, s.name).empty()) todo.push_back(s.name);  // cached maps are kept
+  if (todo.empty()) {
+    setPredictionFolder(folder);
+    emit predictionFinished(folder);
+    return true;
+  }
+  predict_pending_ = static_cast<int>(todo.size());
+  const int total = predict_pending_;
+  for (const auto& name : todo) {
+    training::InspectRequest req;
+    req.run = run_id;
+    req.dataset = dataset_->root;
+    req.sample = name;
+    req.lane = "labels:" + name;  // one lane per sample: the requests must not supersede each other
+    QPointer<LabelsSession> self(this);  // the window may close before the maps come
+    models_->request(std::move(req), [this, self, cache, folder, total, name](const training::InspectResult& r) {
+      if (!self) return;
+      if (r.status == training::InspectStatus::Done) {
+        if (const auto* m = r.find("final")) {
+          try {
+            core::writeImageAtomic(cache / (name + ".png"), m->image);
+          } catch (const core::Error& e) {
+            emit problem(qstr(e.what()));
+          }
+        }
+      } else if (r.status == training::InspectStatus::Failed) {
+        emit problem(qstr(r.error));
+      }
+      emit rankingProgress(total - predict_pending_ + 1, total);
+      if (--predict_pending_ == 0) {
+        setPredictionFolder(folder);
+        emit predictionFinished(folder);
+      }
+    });
+  }
   return true;
 }
 

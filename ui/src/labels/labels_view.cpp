@@ -3,6 +3,7 @@
 #include <QAction>
 #include <QActionGroup>
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QHBoxLayout>
@@ -11,6 +12,7 @@
 #include <QListWidget>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSlider>
 #include <QSpinBox>
 #include <QSplitter>
@@ -21,6 +23,7 @@
 #include "rgbdsod/ui/image_convert.h"
 #include "rgbdsod/ui/labels/label_canvas.h"
 #include "rgbdsod/ui/labels/labels_session.h"
+#include "rgbdsod/ui/shell/model_bridge.h"
 
 namespace rgbdsod::ui {
 
@@ -39,6 +42,7 @@ LabelsView::LabelsView(LabelsSession* session, QWidget* parent)
       readout_(new QLabel),
       status_label_(new QLabel),
       pred_edit_(new QLineEdit),
+      run_combo_(new QComboBox),
       suggestions_(new QListWidget),
       rank_progress_(new QProgressBar) {
   setObjectName(QStringLiteral("labelsView"));
@@ -152,6 +156,50 @@ LabelsView::LabelsView(LabelsSession* session, QWidget* parent)
   status_label_->setObjectName(QStringLiteral("labelStatus"));
   status_label_->setWordWrap(true);
   sv->addWidget(status_label_);
+  auto* files_row = new QHBoxLayout;
+  auto* folder_button = new QPushButton(tr("Folder…"));
+  folder_button->setObjectName(QStringLiteral("correctionsFolderButton"));
+  folder_button->setToolTip(tr("Write the corrections to another folder (e.g. when the dataset is read-only)"));
+  auto* import_button = new QPushButton(tr("Import…"));
+  import_button->setToolTip(tr("Masks of another folder, paired by name, as corrections to review"));
+  auto* export_button = new QPushButton(tr("Export…"));
+  export_button->setToolTip(tr("A new dataset folder: RGB and depth linked, GT = the corrections, else the originals"));
+  auto* rebuild_button = new QPushButton(tr("Rebuild"));
+  rebuild_button->setObjectName(QStringLiteral("rebuildSidecarButton"));
+  rebuild_button->setToolTip(tr("Rebuild labels.json from the corrected masks (the unreadable one is kept as labels.json.bad)"));
+  files_row->addWidget(folder_button);
+  files_row->addWidget(import_button);
+  files_row->addWidget(export_button);
+  files_row->addWidget(rebuild_button);
+  sv->addLayout(files_row);
+  connect(folder_button, &QPushButton::clicked, this, [this] {
+    const QString d = QFileDialog::getExistingDirectory(this, tr("Corrections folder"), session_->correctionsFolder());
+    if (d.isEmpty()) return;
+    QString error;
+    if (!session_->setCorrectionsFolder(d, &error)) emit problem(error);
+    refreshStatus();
+  });
+  connect(import_button, &QPushButton::clicked, this, [this] {
+    const QString d = QFileDialog::getExistingDirectory(this, tr("Folder of masks to import"));
+    if (d.isEmpty()) return;
+    QString error;
+    const int n = session_->importMasks(d, &error);
+    if (n < 0) emit problem(error);
+    else emit status(tr("%1 masks imported into %2").arg(n).arg(session_->correctionsFolder()));
+    refreshStatus();
+  });
+  connect(export_button, &QPushButton::clicked, this, [this] {
+    const QString d = QFileDialog::getSaveFileName(this, tr("New dataset folder"));
+    if (d.isEmpty()) return;
+    QString error;
+    if (!session_->exportDataset(d, false, &error)) emit problem(error);
+    else emit status(tr("Corrected dataset written to %1").arg(d));
+  });
+  connect(rebuild_button, &QPushButton::clicked, this, [this] {
+    QString error;
+    if (!session_->rebuildSidecar(&error)) emit problem(error);
+    refreshStatus();
+  });
   sv->addWidget(new QLabel(tr("<b>Suggestions</b> from a folder of saliency maps")));
   auto* pred_row = new QHBoxLayout;
   pred_edit_->setObjectName(QStringLiteral("predictionFolderEdit"));
@@ -167,6 +215,26 @@ LabelsView::LabelsView(LabelsSession* session, QWidget* parent)
     if (pred_edit_->text() != session_->predictionFolder() && !session_->setPredictionFolder(pred_edit_->text(), &error))
       emit problem(error);
   });
+  auto* run_row = new QHBoxLayout;
+  run_combo_->setObjectName(QStringLiteral("suggestRunCombo"));
+  run_combo_->setToolTip(tr("A run loaded in the Inspect tab: its maps of every sample are computed and cached"));
+  auto* run_button = new QPushButton(tr("From run"));
+  run_button->setObjectName(QStringLiteral("suggestFromRunButton"));
+  run_row->addWidget(run_combo_, 1);
+  run_row->addWidget(run_button);
+  sv->addLayout(run_row);
+  connect(run_button, &QPushButton::clicked, this, [this] {
+    if (run_combo_->currentIndex() < 0) {
+      emit problem(tr("Load a run in the Inspect tab first"));
+      return;
+    }
+    QString error;
+    if (!session_->suggestFromRun(run_combo_->currentData().toInt(), &error)) emit problem(error);
+  });
+  if (ModelBridge* models = session_->models()) {
+    connect(models, &ModelBridge::runsChanged, this, &LabelsView::refreshRuns);
+    refreshRuns();
+  }
   suggestions_->setObjectName(QStringLiteral("suggestionList"));
   suggestions_->setToolTip(tr("A: accept the selected (or first) region, X: reject it"));
   sv->addWidget(suggestions_, 1);
@@ -203,11 +271,21 @@ LabelsView::LabelsView(LabelsSession* session, QWidget* parent)
   split->addWidget(side);
   split->setStretchFactor(0, 1);
   split->setSizes({800, 260});
+  // In a scroll area: a window narrower than the tools need scrolls instead of growing (a tab's
+  // minimum size is every tab's).
+  auto* content = new QWidget;
+  auto* content_layout = new QVBoxLayout(content);
+  content_layout->setContentsMargins(4, 4, 4, 4);
+  content_layout->addWidget(bar);
+  content_layout->addLayout(settings);
+  content_layout->addWidget(split, 1);
+  auto* scroll = new QScrollArea;
+  scroll->setWidget(content);
+  scroll->setWidgetResizable(true);
+  scroll->setFrameShape(QFrame::NoFrame);
   auto* layout = new QVBoxLayout(this);
-  layout->setContentsMargins(4, 4, 4, 4);
-  layout->addWidget(bar);
-  layout->addLayout(settings);
-  layout->addWidget(split, 1);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(scroll);
 
   connect(canvas_, &LabelCanvas::pressed, this, &LabelsView::pressed);
   connect(canvas_, &LabelCanvas::dragged, this, &LabelsView::dragged);
@@ -378,6 +456,15 @@ void LabelsView::refreshStatus() {
   text += tr("<br>Corrections in %1").arg(session_->correctionsFolder());
   if (!session_->storeProblem().isEmpty()) text += QStringLiteral("<br><span style='color:#d04040'>%1</span>").arg(session_->storeProblem().toHtmlEscaped());
   status_label_->setText(text);
+}
+
+void LabelsView::refreshRuns() {
+  const int keep = run_combo_->currentData().isValid() ? run_combo_->currentData().toInt() : -1;
+  run_combo_->clear();
+  if (!session_->models()) return;
+  for (const auto& r : session_->models()->runs())
+    if (r.description.predicts_saliency) run_combo_->addItem(r.label, r.id);
+  if (const int i = run_combo_->findData(keep); i >= 0) run_combo_->setCurrentIndex(i);
 }
 
 void LabelsView::choosePredictions() {

@@ -30,6 +30,8 @@
 
 namespace rgbdsod::ui {
 
+class ModelBridge;
+
 struct RankedImage {
   std::string name;
   double score = 0.0;
@@ -53,6 +55,14 @@ class LabelsSession : public QObject {
   QString correctionsFolder() const;
   QString storeProblem() const { return store_problem_; }
   bool rebuildSidecar(QString* error = nullptr);
+  // Another corrections folder (e.g. when the dataset's is read-only). The edits in memory and
+  // their undo history are kept; unsaved ones are written to the new folder.
+  bool setCorrectionsFolder(const QString& folder, QString* error = nullptr);
+  // Masks of another folder as corrections to review (LabelStore::importMasks); the images'
+  // in-memory masks and undo histories are dropped (they no longer match). Returns the count or -1.
+  int importMasks(const QString& folder, QString* error = nullptr);
+  // A new dataset folder with the corrected GT (LabelStore::exportDataset); pending edits first.
+  bool exportDataset(const QString& out, bool copy, QString* error = nullptr);
   const core::LabelStore* store() const { return store_.get(); }
 
   // Shows a sample (from the dataset session): saves the previous one's edits, loads its mask.
@@ -92,6 +102,14 @@ class LabelsSession : public QObject {
   double suggestionScore() const { return suggestions_.score; }
   bool acceptSuggestion(std::size_t i);  // applied as one undo step ("suggestion")
   bool rejectSuggestion(std::size_t i);  // dropped from the list for this sitting
+  // Suggestions from a run loaded in the shared ModelCore (the Inspect tab's runs): its final
+  // map of every sample is computed in ModelCore's worker and cached as PNG in
+  // <corrections>/maps/<run>-step<N>/ (per run and checkpoint; labels of any version are compared
+  // with them), which then becomes the prediction folder. Progress: rankingProgress.
+  void setModelBridge(ModelBridge* models) { models_ = models; }
+  ModelBridge* models() const { return models_; }
+  bool suggestFromRun(int run_id, QString* error = nullptr);
+  bool isPredicting() const { return predict_pending_ > 0; }
   void rankDataset();
   void cancelRanking() { cancel_ = true; }
   bool isRanking() const { return ranking_.isRunning(); }
@@ -107,6 +125,7 @@ class LabelsSession : public QObject {
   void suggestionsChanged();
   void rankingProgress(int done, int total);
   void rankingFinished();
+  void predictionFinished(const QString& folder);  // suggestFromRun's maps are all written
 
  private:
   struct ImageState : EditedMask {
@@ -137,6 +156,8 @@ class LabelsSession : public QObject {
   int last_stroke_counted_ = 0;
   QTimer suggest_timer_;
 
+  ModelBridge* models_ = nullptr;
+  int predict_pending_ = 0;
   QString pred_folder_;
   cv::Mat pred_;
   core::LabelSuspicion suggestions_;

@@ -8,6 +8,7 @@
 class QAction;
 class QActionGroup;
 class QCheckBox;
+class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
@@ -55,6 +56,7 @@ class LabelsView : public QWidget {
   void refreshSuggestions();
   void refreshStatus();
   void choosePredictions();
+  void refreshRuns();
   QImage backgroundImage() const;
 
   LabelsSession* session_;
@@ -71,6 +73,7 @@ class LabelsView : public QWidget {
   QLabel* readout_;
   QLabel* status_label_;
   QLineEdit* pred_edit_;
+  QComboBox* run_combo_;
   QListWidget* suggestions_;
   QProgressBar* rank_progress_;
   QVector<QPoint> polygon_;
