@@ -1,11 +1,16 @@
 #include <gtest/gtest.h>
 #include <torch/types.h>
+#include <torch/utils.h>
 
+#include <filesystem>
 #include <memory>
+#include <vector>
 #include <set>
 
 #include "rgbdsod/core/dataset.h"
+#include "rgbdsod/training/augment.h"
 #include "rgbdsod/training/batch_loader.h"
+#include "rgbdsod/training/sample_tensors.h"
 #include "test_support.h"
 #include "training_test_util.h"
 
@@ -125,4 +130,52 @@ TEST(Augment, PermutationAndSeedsAreStable) {
   EXPECT_EQ(split.first.size(), 18u);
   EXPECT_EQ(split.second.size(), 2u);
   EXPECT_TRUE(splitForValidation(20, 0.0).second.empty());
+}
+
+// The loader fills batches with plain loops; the values must be those of the ATen path
+// (normaliseImageNet(matToChw(...)) stacked), bit for bit.
+TEST_F(Pipeline, BatchesEqualTheAtenPathBitForBit) {
+  const auto src = source();
+  const LoaderOptions o = options(4, 0);
+  BatchLoader loader(src, o);
+  const Batch batch = loader.next();
+  const auto perm = epochPermutation(src->size(), o.seed, 0);
+  std::vector<torch::Tensor> rgb, depth, gt;
+  for (std::int64_t j = 0; j < o.batch_size; ++j) {
+    const LoadedSample s = src->load(perm[static_cast<std::size_t>(j)]);
+    appendTensors(augment(s, o.augment, o.size, sampleSeed(o.seed, 0, j)), rgb, depth, gt);
+  }
+  EXPECT_TRUE(torch::equal(batch.rgb, torch::stack(rgb)));
+  EXPECT_TRUE(torch::equal(batch.depth, torch::stack(depth)));
+  EXPECT_TRUE(torch::equal(batch.gt, torch::stack(gt)));
+}
+
+namespace {
+int threadCount() {
+  int n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+}  // namespace
+
+// Issue 16: ATen ops in the loader threads made each start an OpenMP team, so the process held
+// more OpenMP threads than cores and the training threads slept and woke ~1,200 times per step.
+// Batches large enough for ATen to go parallel (3x128x128 > 32k elements) must add no thread but
+// the workers themselves.
+TEST_F(Pipeline, LoaderWorkersStartNoOpenMpTeams) {
+  LoaderOptions o = options(3, 2);
+  o.size = 128;
+  o.batch_size = 4;
+  const auto src = source();
+  // As the trainer does (models/runtime): two intra-op threads; new threads inherit OpenMP's
+  // thread count from it. The main thread's own team exists before counting.
+  const int threads = torch::get_num_threads();
+  torch::set_num_threads(2);
+  (void)(torch::ones({1 << 20}) * 2).sum().item<float>();
+  const int before = threadCount();
+  BatchLoader loader(src, o);
+  for (int i = 0; i < 4; ++i) (void)loader.next();
+  const int after = threadCount();
+  torch::set_num_threads(threads);
+  EXPECT_LE(after, before + o.workers) << "loader threads started threads of their own (OpenMP teams?)";
 }

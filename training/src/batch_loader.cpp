@@ -12,6 +12,68 @@ void appendTensors(const AugmentedSample& a, std::vector<torch::Tensor>& rgb, st
   if (!a.gt.empty()) gt.push_back(matToChw(a.gt));
 }
 
+namespace {
+
+// The batch is filled by plain loops, not ATen ops: an ATen op above 32k elements runs an OpenMP
+// parallel region, and each loader thread that runs one starts its own OpenMP team, so the
+// process held more OpenMP threads than cores and the training threads slept and woke ~1,200
+// times per step (issue 16). The arithmetic is the same as normaliseImageNet's ((x - mean) / std
+// in float), so the batches are bit-identical to the ATen path.
+void writeChw(const cv::Mat& hwc, float* out, const float* mean = nullptr, const float* stdev = nullptr) {
+  CV_Assert(hwc.depth() == CV_32F);
+  const int c = hwc.channels();
+  const std::size_t plane = static_cast<std::size_t>(hwc.rows) * static_cast<std::size_t>(hwc.cols);
+  for (int y = 0; y < hwc.rows; ++y) {
+    const float* row = hwc.ptr<float>(y);
+    const std::size_t base = static_cast<std::size_t>(y) * static_cast<std::size_t>(hwc.cols);
+    for (int x = 0; x < hwc.cols; ++x)
+      for (int k = 0; k < c; ++k) {
+        const float v = row[x * c + k];
+        out[static_cast<std::size_t>(k) * plane + base + static_cast<std::size_t>(x)] =
+            mean ? (v - mean[k]) / stdev[k] : v;
+      }
+  }
+}
+
+// One modality of a batch: [B, C, H, W], every sample's image of the same size and type.
+torch::Tensor stackImages(const std::vector<const cv::Mat*>& images, bool imagenet) {
+  const cv::Mat& first = *images.front();
+  const auto b = static_cast<std::int64_t>(images.size());
+  torch::Tensor t = torch::empty({b, first.channels(), first.rows, first.cols}, torch::kFloat32);
+  const std::size_t slot = first.total() * static_cast<std::size_t>(first.channels());
+  float* data = t.data_ptr<float>();
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    const cv::Mat& m = *images[i];
+    if (m.size() != first.size() || m.type() != first.type())
+      throw core::Error("batch: sample images differ in size or type (augmentation output)");
+    writeChw(m, data + i * slot, imagenet ? kImageNetMean : nullptr, imagenet ? kImageNetStd : nullptr);
+  }
+  return t;
+}
+
+struct BatchImages {
+  std::vector<AugmentedSample> samples;
+  torch::Tensor rgb() const { return stackImages(collect(&AugmentedSample::rgb), true); }
+  torch::Tensor depth() const { return modality(&AugmentedSample::depth); }
+  torch::Tensor gt() const { return modality(&AugmentedSample::gt); }
+
+ private:
+  std::vector<const cv::Mat*> collect(cv::Mat AugmentedSample::*field) const {
+    std::vector<const cv::Mat*> out;
+    for (const auto& s : samples)
+      if (!(s.*field).empty()) out.push_back(&(s.*field));
+    return out;
+  }
+  // Undefined unless every sample has it (as the stacked vectors were: depth of none, GT of all).
+  torch::Tensor modality(cv::Mat AugmentedSample::*field) const {
+    const auto images = collect(field);
+    if (images.empty() || images.size() != samples.size()) return {};
+    return stackImages(images, false);
+  }
+};
+
+}  // namespace
+
 BatchLoader::BatchLoader(std::shared_ptr<const SampleSource> source, LoaderOptions options, DataPosition from)
     : source_(std::move(source)), options_(options), from_(from), position_(from) {
   batches_per_epoch_ = static_cast<std::int64_t>(source_->size()) / options_.batch_size;
@@ -36,27 +98,29 @@ Batch BatchLoader::build(std::int64_t k) const {
   const std::int64_t epoch = global / batches_per_epoch_;
   const std::int64_t b = global % batches_per_epoch_;
   const auto perm = epochPermutation(source_->size(), options_.seed, epoch);
-  std::vector<torch::Tensor> rgb, depth, gt, rgb2, depth2, gt2;
+  BatchImages views, second;
   Batch batch;
   for (std::int64_t j = 0; j < options_.batch_size; ++j) {
     const std::int64_t idx = b * options_.batch_size + j;
     const LoadedSample s = source_->load(perm[static_cast<std::size_t>(idx)]);
     const std::uint64_t seed = sampleSeed(options_.seed, epoch, idx);
     if (options_.two_views) {
-      const auto [a, v] = twoViews(s, options_.augment, options_.size, seed);
-      appendTensors(a, rgb, depth, gt);
-      appendTensors(v, rgb2, depth2, gt2);
+      auto [a, v] = twoViews(s, options_.augment, options_.size, seed);
+      views.samples.push_back(std::move(a));
+      second.samples.push_back(std::move(v));
     } else {
-      appendTensors(augment(s, options_.augment, options_.size, seed), rgb, depth, gt);
+      views.samples.push_back(augment(s, options_.augment, options_.size, seed));
     }
     batch.names.push_back(s.name);
     batch.original_sizes.push_back(s.original);
   }
-  batch.rgb = torch::stack(rgb);
-  if (!depth.empty()) batch.depth = torch::stack(depth);
-  if (gt.size() == rgb.size()) batch.gt = torch::stack(gt);
-  if (!rgb2.empty()) batch.rgb2 = torch::stack(rgb2);
-  if (!depth2.empty()) batch.depth2 = torch::stack(depth2);
+  batch.rgb = views.rgb();
+  batch.depth = views.depth();
+  batch.gt = views.gt();
+  if (options_.two_views) {
+    batch.rgb2 = second.rgb();
+    batch.depth2 = second.depth();
+  }
   batch.start = {epoch, b * options_.batch_size};
   batch.end = b + 1 == batches_per_epoch_ ? DataPosition{epoch + 1, 0}
                                           : DataPosition{epoch, (b + 1) * options_.batch_size};
