@@ -8,7 +8,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${RGBDSOD_FUZZ_BUILD_DIR:-$here/build-fuzz}
 target=${1:-all}
 seconds=${2:-600}
-targets=(fuzz_png_gray8 fuzz_evaluation_image)
+targets=(fuzz_png_gray8 fuzz_evaluation_image fuzz_label_sidecar)
 if [[ "$target" != all ]]; then targets=("$target"); fi
 
 bash "$here/packaging/install-deps.sh" --no-gui --fuzz
@@ -30,6 +30,11 @@ for t in "${targets[@]}"; do
   # Seeds: every image of the test fixtures (evaluation edge cases, masks and maps).
   find "$here/tests/core/fixtures" -type f \( -name '*.png' -o -name '*.jpg' -o -name '*.bmp' \) \
     -exec cp -n {} "$corpus/" \; 2>/dev/null || true
+  # The sidecar target: valid and broken labels.json texts.
+  if [[ "$t" == fuzz_label_sidecar ]]; then
+    printf '%s' '{"format": "rgbdsod-labels", "version": 1, "dataset": "/d", "images": {"a": {"status": "corrected", "edits": 2, "kinds": {"brush": 1, "flip": 1}, "saved": "2026-12-04T01:02:03Z"}, "b": {"status": "reviewed"}}}' > "$corpus/seed-valid.json"
+    printf '%s' '{"format": "foo", "version": 1, "images": {}}' > "$corpus/seed-foreign.json"
+  fi
   echo "== $t for ${seconds} s"
   "$build_dir/tests/fuzz/$t" "$corpus" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
     -artifact_prefix="$findings/" -print_final_stats=1

@@ -176,7 +176,7 @@ LabelsReport readReport(const fs::path& file) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
     throw core::FileError(file, fmt::format("not a labels report: not valid JSON ({})", e.what()));
   }
   if (!j.is_object() || j.value("format", std::string()) != kFormat)

@@ -87,7 +87,7 @@ DepthConfig parseDepthConfig(std::string_view text, const fs::path& origin) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
     throw FileError(origin, fmt::format("not valid JSON: {}", e.what()));
   }
   if (!j.is_object()) throw FileError(origin, "expected a JSON object of depth settings");

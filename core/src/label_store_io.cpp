@@ -13,6 +13,7 @@
 
 #include "rgbdsod/core/atomic_write.h"
 #include "rgbdsod/core/image_io.h"
+#include "rgbdsod/core/input_limits.h"
 #include "rgbdsod/core/label_store.h"
 
 namespace fs = std::filesystem;
@@ -21,7 +22,6 @@ using nlohmann::json;
 namespace rgbdsod::core {
 namespace {
 
-constexpr std::uintmax_t kMaxSidecarBytes = 64u << 20;  // far above any real dataset's records
 
 // A count stored in the sidecar: a non-negative integer that fits an int.
 std::optional<int> asCount(const json& v) {
@@ -76,49 +76,36 @@ void LabelStore::addOrphanMasks() {
   }
 }
 
-void LabelStore::readSidecar() {
-  const fs::path file = sidecarPath();
+std::map<std::string, LabelRecord> parseLabelSidecar(std::string_view text, const fs::path& file) {
   const auto bad = [&](const std::string& problem) { return SidecarError(file, problem); };
-
-  std::error_code ec;
-  const std::uintmax_t bytes = fs::file_size(file, ec);
-  if (ec) throw bad("cannot be read: " + ec.message());
-  if (bytes > kMaxSidecarBytes)
-    throw bad("is too large for a labels sidecar (" + std::to_string(bytes) + " bytes)");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw bad("cannot be opened for reading");
-  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad()) throw bad("cannot be read");
-
+  try {
+    checkJsonText(text, file);  // size and nesting limits, before the parser sees it
+  } catch (const FileError& e) {
+    throw bad(e.problem());
+  }
   json j;
   try {
     j = json::parse(text);
   } catch (const json::parse_error& e) {
     throw bad("is not valid JSON (parse error at byte " + std::to_string(e.byte) + "); not a rgbdsod labels sidecar");
+  } catch (const json::exception& e) {  // e.g. a number too large for a double (found by fuzz_label_sidecar)
+    throw bad(std::string("is not valid JSON (") + e.what() + "); not a rgbdsod labels sidecar");
   }
   if (!j.is_object()) throw bad("not a rgbdsod labels sidecar (not a JSON object)");
   const auto format = j.find("format");
   if (format == j.end() || !format->is_string()) throw bad("not a rgbdsod labels sidecar (no \"format\" string)");
-  if (format->get<std::string>() != kFormat)
+  if (format->get<std::string>() != LabelStore::kFormat)
     throw bad("not a rgbdsod labels sidecar (format '" + format->get<std::string>() + "')");
   const auto version = j.find("version");
   if (version == j.end() || !version->is_number_integer()) throw bad("\"version\" must be an integer");
   const auto v = version->get<std::int64_t>();
-  if (v > kVersion)
-    throw bad("version " + std::to_string(v) + " is newer than this build reads (" + std::to_string(kVersion) +
+  if (v > LabelStore::kVersion)
+    throw bad("version " + std::to_string(v) + " is newer than this build reads (" + std::to_string(LabelStore::kVersion) +
               "); update rgbdsod");
   if (v < 1) throw bad("version " + std::to_string(v) + " is not valid");
-  if (const auto ds = j.find("dataset"); ds != j.end()) {
-    if (!ds->is_string()) throw bad("\"dataset\" must be a string");
-    const fs::path recorded = ds->get<std::string>();
-    std::error_code eq;
-    if (!fs::equivalent(recorded, dataset_.root, eq))
-      spdlog::debug("{}: written for dataset {}, opened with {}", file.string(), recorded.string(),
-                    dataset_.root.string());
-  }
+  if (const auto ds = j.find("dataset"); ds != j.end() && !ds->is_string()) throw bad("\"dataset\" must be a string");
   const auto images = j.find("images");
   if (images == j.end() || !images->is_object()) throw bad("\"images\" must be an object");
-
   std::map<std::string, LabelRecord> records;
   for (const auto& [name, entry] : images->items()) {
     const std::string where = "images." + name;
@@ -148,6 +135,26 @@ void LabelStore::readSidecar() {
       r.saved = saved->get<std::string>();
     }
     records.emplace(name, std::move(r));
+  }
+
+  return records;
+}
+
+void LabelStore::readSidecar() {
+  const fs::path file = sidecarPath();
+  std::string text;
+  try {
+    text = readJsonFile(file);
+  } catch (const FileError& e) {
+    throw SidecarError(file, e.problem());
+  }
+  std::map<std::string, LabelRecord> records = parseLabelSidecar(text, file);
+  // Informational only: a dataset moved or copied with its corrections keeps them.
+  if (const json j = json::parse(text); j.contains("dataset")) {
+    std::error_code eq;
+    const fs::path recorded = j["dataset"].get<std::string>();
+    if (!fs::equivalent(recorded, dataset_.root, eq))
+      spdlog::debug("{}: written for dataset {}, opened with {}", file.string(), recorded.string(), dataset_.root.string());
   }
 
   // A record that claims a correction whose mask is gone (deleted by hand) would lie: drop it.

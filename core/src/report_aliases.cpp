@@ -41,6 +41,8 @@ Aliases parseJsonAliases(std::string_view text, const fs::path& file, Aliases ou
   } catch (const nlohmann::json::parse_error& e) {
     throw FileError(file, "line " + std::to_string(lineOf(text, e.byte == 0 ? 0 : e.byte - 1)) +
                               ": invalid JSON (" + e.what() + ")");
+  } catch (const nlohmann::json::exception& e) {  // e.g. a number too large for a double
+    throw FileError(file, std::string("invalid JSON (") + e.what() + ")");
   }
   if (!j.is_object()) throw FileError(file, "expected a JSON object {\"name\": \"Display Name\", ...}");
   for (const auto& [name, value] : j.items()) {

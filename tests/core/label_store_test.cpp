@@ -212,7 +212,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadSidecar{"newer", R"({"format": "rgbdsod-labels", "version": 7, "images": {}})", "version 7 is newer"},
         BadSidecar{"types", R"({"format": "rgbdsod-labels", "version": 1, "images": {"x": {"status": "corrected",
                    "edits": "many"}}})", "images.x.edits"},
-        BadSidecar{"array", "[1, 2]", "not a JSON object"}),
+        BadSidecar{"array", "[1, 2]", "not a JSON object"},
+        // fuzz_label_sidecar's finding: nlohmann throws out_of_range, not parse_error, for it.
+        BadSidecar{"overflow", "7e772555a7777772", "not valid JSON"},
+        // Refused before the parser recurses into it (input_limits.h).
+        BadSidecar{"nested", std::string(100000, '[') + std::string(100000, ']'), "nested deeper than the limit"}),
     [](const auto& p) { return std::string(p.param.label); });
 
 TEST_F(LabelStoreTest, RecordsWithoutMaskDroppedUnknownSamplesKept) {

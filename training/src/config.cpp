@@ -189,7 +189,7 @@ TrainConfig typed(json resolved, std::map<std::string, std::string> origins) {
 json parseOverrideValue(const std::string& text) {
   try {
     return json::parse(text);
-  } catch (const json::parse_error&) {
+  } catch (const json::exception&) {
     return json(text);  // a bare word: a string value (optim.name=adam)
   }
 }
@@ -319,7 +319,7 @@ TrainConfig resolveConfig(const std::string& stage, const std::filesystem::path&
     json j;
     try {
       j = json::parse(core::readJsonFile(file));  // size and nesting limits first
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
       throw core::FileError(file, std::string("not valid JSON: ") + e.what());
     }
     if (!j.is_object()) throw core::FileError(file, "the config must be a JSON object");

@@ -31,7 +31,7 @@ TrainConfig readRunConfig(const fs::path& run) {
   nlohmann::json resolved;
   try {
     resolved = nlohmann::json::parse(core::readJsonFile(paths.config()));
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     throw core::FileError(paths.config(), std::string("not valid JSON: ") + e.what());
   }
   return configFromResolved(resolved, paths.config().string());
@@ -91,7 +91,7 @@ std::vector<nlohmann::json> readMetrics(const fs::path& file) {
     if (line.empty()) continue;
     try {
       lines.push_back(nlohmann::json::parse(line));
-    } catch (const nlohmann::json::parse_error&) {
+    } catch (const nlohmann::json::exception&) {
       // A torn line from a killed run: dropped.
     }
   }

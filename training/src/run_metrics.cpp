@@ -58,7 +58,7 @@ bool MetricsTail::poll() {
     nlohmann::json j;
     try {
       j = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error&) {
+    } catch (const nlohmann::json::exception&) {
       warnings_.push_back(fmt::format("{}:{}: not a JSON line, skipped", file_.string(), line_no_));
       continue;
     }

@@ -41,7 +41,7 @@ TrainConfig loadRunConfig(const TrainRequest& req, const RunPaths& paths) {
   nlohmann::json resolved;
   try {
     resolved = nlohmann::json::parse(core::readJsonFile(paths.config()));
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     throw core::FileError(paths.config(), std::string("not valid JSON: ") + e.what());
   }
   TrainConfig config = configFromResolved(resolved, paths.config().string());

@@ -292,7 +292,7 @@ bool ConfigForm::applyJson(const QString& text, QString* error) {
   json parsed;
   try {
     parsed = json::parse(text.toStdString());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
     return fail(std::string("the JSON does not parse: ") + e.what());
   }
   if (!parsed.is_object()) return fail("the JSON is not an object");

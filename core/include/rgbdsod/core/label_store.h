@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <opencv2/core/mat.hpp>
@@ -133,5 +134,10 @@ class LabelStore {
 
 // ISO 8601 UTC ("2026-12-04T01:02:03Z") of a time point; used for LabelRecord::saved.
 std::string isoUtc(std::chrono::system_clock::time_point t);
+
+// The records of a labels.json text (what LabelStore reads; also the fuzz target's entry). Checks
+// the size and nesting limits (input_limits.h) before parsing, then the format, version and every
+// record's types. Throws SidecarError naming `file` and the problem; nothing else.
+std::map<std::string, LabelRecord> parseLabelSidecar(std::string_view text, const std::filesystem::path& file);
 
 }  // namespace rgbdsod::core
