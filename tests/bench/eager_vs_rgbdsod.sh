@@ -4,14 +4,16 @@
 # Each run prints the median of its timed steps; the table shows the median over the rounds.
 #   train: forward + loss + backward + SGD step, model.train();  infer: NoGradGuard forward, eval.
 # Environment: RGBDSOD_BUILD_DIR (a configured build folder: the bench is built there with
-#   cmake --build; unset: scripts/build.sh rgbdsod_bench_train_step), ROUNDS (3), THREADS (nproc),
-#   NETWORKS ("teacher"; "teacher recnet" adds RecNet, several minutes more on 2 cores),
-#   PYTHON (/usr/bin/python3).
+#   cmake --build; unset: scripts/build.sh rgbdsod_bench_train_step), ROUNDS (5), THREADS (nproc),
+#   NETWORKS ("teacher recnet"), PYTHON (/usr/bin/python3). About 3-4 minutes on 2 idle cores.
+# Run it on an otherwise idle machine: with THREADS equal to the cores and another process busy on
+# one of them, LibTorch's OpenMP barriers stall (measured: 25x slower teacher steps at 1/8 width
+# while a fuzzer held one of 2 cores), and the numbers say nothing about either side.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-rounds=${ROUNDS:-3}
+rounds=${ROUNDS:-5}
 threads=${THREADS:-$(nproc)}
-networks=${NETWORKS:-teacher}
+networks=${NETWORKS:-teacher recnet}
 python=${PYTHON:-/usr/bin/python3}
 
 if [[ -n "${RGBDSOD_BUILD_DIR:-}" ]]; then
@@ -25,10 +27,10 @@ cpp=$build_dir/tests/bench/rgbdsod_bench_train_step
 py=$here/tests/bench/eager_train_step.py
 [[ -x "$cpp" ]] || { echo "missing $cpp" >&2; exit 1; }
 
-# width size batch steps warmup, per configuration (steps sized for ~3 minutes on 2 cores).
+# width size batch steps warmup, per configuration (sized for the whole script to take ~3-4 minutes on 2 cores).
 configs=(
-  "0.125 128 8 5 2"
-  "0.5 256 2 3 1"
+  "0.125 128 8 10 3"
+  "0.5 256 2 5 2"
 )
 
 out=$(mktemp -d)
