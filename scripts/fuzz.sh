@@ -8,7 +8,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${RGBDSOD_FUZZ_BUILD_DIR:-$here/build-fuzz}
 target=${1:-all}
 seconds=${2:-600}
-targets=(fuzz_png_gray8 fuzz_evaluation_image fuzz_label_sidecar)
+targets=(fuzz_png_gray8 fuzz_evaluation_image fuzz_label_sidecar fuzz_depth_config fuzz_aliases fuzz_eval_cache)
 if [[ "$target" != all ]]; then targets=("$target"); fi
 
 bash "$here/packaging/install-deps.sh" --no-gui --fuzz
@@ -35,6 +35,11 @@ for t in "${targets[@]}"; do
     printf '%s' '{"format": "rgbdsod-labels", "version": 1, "dataset": "/d", "images": {"a": {"status": "corrected", "edits": 2, "kinds": {"brush": 1, "flip": 1}, "saved": "2026-12-04T01:02:03Z"}, "b": {"status": "reviewed"}}}' > "$corpus/seed-valid.json"
     printf '%s' '{"format": "foo", "version": 1, "images": {}}' > "$corpus/seed-foreign.json"
   fi
+  # The JSON readers: the JSON files of the test tree (configs, fixtures) as seeds.
+  case "$t" in
+    fuzz_depth_config | fuzz_aliases | fuzz_eval_cache)
+      find "$here/tests" -type f \( -name '*.json' -o -name '*.txt' \) -size -64k -exec cp -n {} "$corpus/" \; 2>/dev/null || true ;;
+  esac
   echo "== $t for ${seconds} s"
   "$build_dir/tests/fuzz/$t" "$corpus" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
     -artifact_prefix="$findings/" -print_final_stats=1
