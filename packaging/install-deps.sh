@@ -14,7 +14,9 @@ core_pkgs=(
 # torchvision's VGG-16 / ResNet-50 weights give the same features in rgbdsod and the reverse
 # (about 30 MB to download on top of libtorch-dev). Only that test uses them; it skips without.
 # libspng: only tests/bench/bench_png_decoders.cpp (the own grey-PNG decoder against it).
-test_pkgs=(python3-torch python3-torchvision libspng-dev)
+# numpy and PIL: tests/bench/label_ranking.sh and eager_train_step.py (torchvision pulls both in; named
+# so that the benchmarks do not depend on that).
+test_pkgs=(python3-torch python3-torchvision python3-numpy python3-pil libspng-dev)
 gui_pkgs=(
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6
   libgl-dev xvfb xauth

@@ -206,30 +206,6 @@ class PredictionFolder {
 
 // ---- run folders: predicted by rgbdsod-engine into a temporary folder ----
 
-// A private temporary folder, removed with its content when it goes out of scope (errors and
-// Ctrl-C included: the interrupt handler only sets a flag).
-class ScratchFolder {
- public:
-  ScratchFolder() {
-    std::error_code ec;
-    fs::path base = fs::temp_directory_path(ec);
-    if (ec) base = "/tmp";
-    std::string pattern = (base / "rgbdsod-figure-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr)
-      throw core::FileError(base, std::string("cannot create a temporary folder for the predictions: ") + std::strerror(errno));
-    path_ = pattern;
-  }
-  ~ScratchFolder() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  ScratchFolder(const ScratchFolder&) = delete;
-  ScratchFolder& operator=(const ScratchFolder&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 // Runs `rgbdsod-engine infer --run RUN --data DATA --out OUT --samples a,b,c` and waits for it.
 // Its messages go to stderr (its stdout too: ours is the figure's report).
 void predictWithRun(const MethodColumn& column, const fs::path& data, const std::vector<std::string>& samples,

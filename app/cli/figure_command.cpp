@@ -4,9 +4,7 @@
 // (predicted now by `rgbdsod-engine infer` into a temporary folder). Runs in rgbdsod-plot (Qt);
 // never include a LibTorch header here (Qt's `slots` macro breaks them): runs are predicted by the
 // engine in a child process.
-#include <spawn.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,6 +25,7 @@
 #include <spdlog/spdlog.h>
 
 #include "commands.h"
+#include "engine_infer.h"
 #include "figure_columns.h"
 #include "helper_commands.h"
 #include "interrupt.h"
@@ -45,8 +44,6 @@
 #include "rgbdsod/figures/qt_environment.h"
 #include "rgbdsod/figures/qualitative_figure.h"
 
-extern char** environ;
-
 namespace fs = std::filesystem;
 
 namespace rgbdsod::cli {
@@ -55,7 +52,6 @@ namespace {
 using namespace rgbdsod::cli::figure;  // NOLINT: the columns' helpers
 
 constexpr std::size_t kPolarityProbe = 8;  // depth maps read to detect the polarity (as the studio)
-constexpr const char* kEngine = "rgbdsod-engine";
 
 struct FigureOptions {
   std::string data;
@@ -72,22 +68,6 @@ struct FigureOptions {
   bool row_labels = false;
   bool allow_missing = false;
 };
-
-
-core::Dataset openOneDataset(const fs::path& data) {
-  std::error_code ec;
-  if (!fs::is_directory(data, ec)) throw core::FileError(data, "dataset folder does not exist");
-  if (!core::isDatasetFolder(data)) {
-    const std::vector<fs::path> found = core::findDatasets(data);
-    if (!found.empty()) {
-      std::vector<std::string> names;
-      for (const fs::path& f : found) names.push_back(f.string());
-      throw core::FileError(data, fmt::format("a figure shows samples of one dataset; give one of: {}",
-                                              fmt::join(names, ", ")));
-    }
-  }
-  return core::openDataset(data);  // names the folders it looked for when it is no dataset
-}
 
 std::vector<std::size_t> resolveSamples(const core::Dataset& ds, const std::vector<std::string>& wanted) {
   std::vector<std::size_t> out;
@@ -167,7 +147,6 @@ QImage depthImage(const fs::path& file, const core::DepthConfig& config, core::D
   return toQImage(core::colourMapDepth(core::normaliseDepth(stored, p)));
 }
 
-
 // ---- the figure ----
 
 // A method's map, read grey as evaluation reads it and brought to `reference` (the GT's size, else
@@ -191,7 +170,7 @@ int runFigure(const FigureOptions& o, const GlobalOptions& globals) {
   if (o.samples.empty()) throw CLI::ValidationError("--samples", "name at least one sample");
 
   const fs::path data = o.data;
-  const core::Dataset ds = openOneDataset(data);
+  const core::Dataset ds = openSingleDataset(data, "a figure shows samples of one dataset");
   const std::vector<std::size_t> rows = resolveSamples(ds, o.samples);
   const bool with_gt = !o.no_gt;
   if (with_gt && !ds.labeled())
@@ -217,7 +196,7 @@ int runFigure(const FigureOptions& o, const GlobalOptions& globals) {
       const fs::path key = fs::weakly_canonical(c.folder);
       auto it = predicted.find(key);
       if (it == predicted.end()) {
-        if (!scratch) scratch = std::make_unique<ScratchFolder>();
+        if (!scratch) scratch = std::make_unique<ScratchFolder>("figure");
         const fs::path target = scratch->path() / fmt::format("run-{}", predicted.size() + 1);
         predictWithRun(c, ds.root, sample_names, target, globals);
         it = predicted.emplace(key, target).first;

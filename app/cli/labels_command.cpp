@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "commands.h"
+#include "engine_infer.h"
 #include "figure_columns.h"  // PredictionFolder: a sample's map, paired as `rgbdsod eval` pairs names
 #include "interrupt.h"
 #include "labels_report.h"
@@ -121,12 +122,12 @@ int runRank(const RankOptions& o, const GlobalOptions& globals) {
   report.data = normalisedPath(ds.root);
   report.labels = normalisedPath(store.folder());
   report.options = o.suggestion;
-  std::unique_ptr<labels::ScratchFolder> scratch;
+  std::unique_ptr<ScratchFolder> scratch;
   fs::path dir;
   if (!o.run.empty()) {
     if (!fs::is_directory(o.run, ec) || !labels::isRunFolder(o.run))
       throw core::FileError(o.run, "not a run folder (config.json and checkpoints/, written by rgbdsod train)");
-    scratch = std::make_unique<labels::ScratchFolder>();
+    scratch = std::make_unique<ScratchFolder>("labels");
     dir = scratch->path() / "pred";
     labels::predictWithRun(o.run, ds.root, {}, dir, globals);
     report.run = normalisedPath(o.run);
@@ -218,7 +219,7 @@ int runApply(const ApplyOptions& o, const GlobalOptions& globals) {
   for (const auto& [image, regions] : chosen) names.push_back(report.images[image].name);
 
   // The regions' pixels are recomputed from the maps: --pred, else the report's folder or run.
-  std::unique_ptr<labels::ScratchFolder> scratch;
+  std::unique_ptr<ScratchFolder> scratch;
   std::error_code ec;
   fs::path dir;
   if (!o.pred.empty()) {
@@ -235,7 +236,7 @@ int runApply(const ApplyOptions& o, const GlobalOptions& globals) {
       throw core::FileError(report_file, fmt::format("the run it was ranked with, {}, is not a run folder any more; "
                                                      "give the maps with --pred DIR",
                                                      report.run.string()));
-    scratch = std::make_unique<labels::ScratchFolder>();
+    scratch = std::make_unique<ScratchFolder>("labels");
     dir = scratch->path() / "pred";
     labels::predictWithRun(report.run, ds.root, names, dir, globals);
   }

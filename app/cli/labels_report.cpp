@@ -1,9 +1,7 @@
 // The report of `rgbdsod labels rank` and the engine child that predicts a run (labels_report.h).
 #include "labels_report.h"
 
-#include <spawn.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,20 +12,17 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "helper_commands.h"
+#include "engine_infer.h"
 #include "interrupt.h"
 #include "rgbdsod/core/errors.h"
 #include "rgbdsod/core/input_limits.h"
 #include "rgbdsod/core/label_store.h"
-
-extern char** environ;
 
 namespace rgbdsod::cli::labels {
 namespace {
 
 using json = nlohmann::ordered_json;
 
-constexpr const char* kEngine = "rgbdsod-engine";
 constexpr const char* kFormat = "rgbdsod-labels-report";
 constexpr int kFormatVersion = 1;
 
@@ -75,17 +70,7 @@ fs::path normalisedPath(const fs::path& p) {
 }
 
 core::Dataset openLabeledDataset(const fs::path& data) {
-  std::error_code ec;
-  if (!fs::is_directory(data, ec)) throw core::FileError(data, "dataset folder does not exist");
-  if (!core::isDatasetFolder(data)) {
-    const std::vector<fs::path> found = core::findDatasets(data);
-    if (!found.empty()) {
-      std::vector<std::string> names;
-      for (const fs::path& f : found) names.push_back(f.string());
-      throw core::FileError(data, fmt::format("labels are ranked per dataset; give one of: {}", fmt::join(names, ", ")));
-    }
-  }
-  core::Dataset ds = core::openDataset(data);  // names the folders it looked for when it is no dataset
+  core::Dataset ds = openSingleDataset(data, "labels are ranked per dataset");
   if (!ds.labeled()) throw core::FileError(ds.root, "the dataset has no GT folder: there are no labels to rank or correct");
   return ds;
 }
@@ -208,72 +193,11 @@ LabelsReport readReport(const fs::path& file) {
   return r;
 }
 
-ScratchFolder::ScratchFolder() {
-  std::error_code ec;
-  fs::path base = fs::temp_directory_path(ec);
-  if (ec) base = "/tmp";
-  std::string pattern = (base / "rgbdsod-labels-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr)
-    throw core::FileError(base, std::string("cannot create a temporary folder for the predictions: ") + std::strerror(errno));
-  path_ = pattern;
-}
-
-ScratchFolder::~ScratchFolder() {
-  std::error_code ec;
-  fs::remove_all(path_, ec);
-}
-
 void predictWithRun(const fs::path& run, const fs::path& data, const std::vector<std::string>& samples,
                     const fs::path& out, const GlobalOptions& globals) {
-  std::vector<fs::path> tried;
-  const std::optional<fs::path> engine = findHelper(kEngine, &tried);
-  if (!engine) {
-    std::vector<std::string> where;
-    for (const fs::path& p : tried) where.push_back(p.string());
-    throw core::Error(fmt::format("predicting with the run {} needs the helper program {}, which is missing (looked "
-                                  "for {}); build or install it with rgbdsod, or give --pred with a folder of maps "
-                                  "written by `rgbdsod infer`",
-                                  run.string(), kEngine, fmt::join(where, ", ")));
-  }
-  std::vector<std::string> words{engine->string()};
-  if (globals.verbosity > 0)
-    words.push_back(globals.verbosity > 1 ? "-vv" : "-v");
-  else
-    words.push_back("-q");  // errors only: the line below says what runs
-  for (const std::string& w : {std::string("infer"), std::string("--run"), run.string(), std::string("--data"),
-                               data.string(), std::string("--out"), out.string()})
-    words.push_back(w);
-  if (!samples.empty()) {
-    words.push_back("--samples");
-    words.push_back(fmt::format("{}", fmt::join(samples, ",")));
-  }
-  spdlog::info("predicting {} with the run {} ({} infer)",
-               samples.empty() ? std::string("every sample") : fmt::format("{} sample(s)", samples.size()), run.string(),
-               kEngine);
-  std::vector<char*> argv;
-  for (std::string& w : words) argv.push_back(w.data());
-  argv.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);  // our stdout is the report's table
-  pid_t pid = 0;
-  const int rc = ::posix_spawn(&pid, words.front().c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw core::Error(fmt::format("cannot run {} for the run {}: {}", words.front(), run.string(), std::strerror(rc)));
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno == EINTR) continue;
-    throw core::Error(fmt::format("lost track of {} (pid {}) predicting with the run {}: {}", kEngine, pid,
-                                  run.string(), std::strerror(errno)));
-  }
-  if (interruptToken().cancelled()) throw core::Cancelled();  // Ctrl-C reached the engine too (same group)
-  const std::string command = fmt::format("{} infer --run {}", kEngine, run.string());
-  if (WIFSIGNALED(status))
-    throw core::Error(fmt::format("`{}` was killed by signal {} ({})", command, WTERMSIG(status), strsignal(WTERMSIG(status))));
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    throw core::Error(fmt::format("`{}` failed (exit code {}); its message is above", command,
-                                  WIFEXITED(status) ? WEXITSTATUS(status) : -1));
+  runEngineInfer({run, data, out, samples, "", "predicting with the run " + run.string(),
+                  "--pred with a folder of maps written by `rgbdsod infer`"},
+                 globals);
 }
 
 }  // namespace rgbdsod::cli::labels

@@ -69,18 +69,6 @@ std::optional<fs::path> sidecarDataset(const fs::path& sidecar);
 // A run folder written by rgbdsod train (config.json and checkpoints/).
 bool isRunFolder(const fs::path& p);
 
-// A private temporary folder, removed with its content when it goes out of scope.
-class ScratchFolder {
- public:
-  ScratchFolder();
-  ~ScratchFolder();
-  ScratchFolder(const ScratchFolder&) = delete;
-  ScratchFolder& operator=(const ScratchFolder&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 // Runs `rgbdsod-engine infer --run RUN --data DATA --out OUT [--samples a,b,c]` and waits for it;
 // its output goes to stderr. Throws Error naming the run when the engine is missing or fails.

@@ -77,6 +77,7 @@ class LabelsTest : public QObject {
   void importedMasksAreShownAndExportMakesADataset();
   void suggestionsFromALoadedRunAreComputedOnceAndCached();
   void studioScreenshotOfTheLabelsTab();
+  void aMissingMapsFolderIsRefusedNamingIt();
 
  private:
   void openWindow(ui::MainWindow& window, const QString& data);
@@ -427,6 +428,22 @@ void LabelsTest::studioScreenshotOfTheLabelsTab() {
   QVERIFY(studio.waitForFinished(120000));
   QVERIFY2(studio.exitCode() == 0, studio.readAllStandardError().constData());
   QVERIFY(test::isNonUniform(QImage(shot)));
+}
+
+void LabelsTest::aMissingMapsFolderIsRefusedNamingIt() {
+  const QString missing = dir_.filePath(QStringLiteral("no-such-maps"));
+  ui::LabelsSession s;
+  QString error;
+  QVERIFY(!s.setPredictionFolder(missing, &error));
+  QVERIFY2(error.contains(missing), qPrintable(error));
+  QVERIFY(s.predictionFolder().isEmpty());
+  QProcess studio;
+  studio.start(QStringLiteral(RGBDSOD_STUDIO_BINARY), {data_, QStringLiteral("--tab"), QStringLiteral("labels"),
+                                                      QStringLiteral("--suggest"), missing, QStringLiteral("--screenshot"),
+                                                      artifactPath(QStringLiteral("never.png"))});
+  QVERIFY(studio.waitForFinished(60000));
+  QCOMPARE(studio.exitCode(), 2);
+  QVERIFY(studio.readAllStandardError().contains("no-such-maps"));
 }
 
 QTEST_MAIN(LabelsTest)

@@ -12,7 +12,6 @@
 #include <QListWidget>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QScrollArea>
 #include <QSlider>
 #include <QSpinBox>
 #include <QSplitter>
@@ -24,6 +23,7 @@
 #include "rgbdsod/ui/labels/label_canvas.h"
 #include "rgbdsod/ui/labels/labels_session.h"
 #include "rgbdsod/ui/shell/model_bridge.h"
+#include "rgbdsod/ui/shell/scroll_page.h"
 
 namespace rgbdsod::ui {
 
@@ -271,21 +271,13 @@ LabelsView::LabelsView(LabelsSession* session, QWidget* parent)
   split->addWidget(side);
   split->setStretchFactor(0, 1);
   split->setSizes({800, 260});
-  // In a scroll area: a window narrower than the tools need scrolls instead of growing (a tab's
-  // minimum size is every tab's).
   auto* content = new QWidget;
   auto* content_layout = new QVBoxLayout(content);
   content_layout->setContentsMargins(4, 4, 4, 4);
   content_layout->addWidget(bar);
   content_layout->addLayout(settings);
   content_layout->addWidget(split, 1);
-  auto* scroll = new QScrollArea;
-  scroll->setWidget(content);
-  scroll->setWidgetResizable(true);
-  scroll->setFrameShape(QFrame::NoFrame);
-  auto* layout = new QVBoxLayout(this);
-  layout->setContentsMargins(0, 0, 0, 0);
-  layout->addWidget(scroll);
+  setScrollingContent(this, content);
 
   connect(canvas_, &LabelCanvas::pressed, this, &LabelsView::pressed);
   connect(canvas_, &LabelCanvas::dragged, this, &LabelsView::dragged);

@@ -24,6 +24,7 @@
 
 #include "rgbdsod/training/config.h"
 #include "rgbdsod/training/recipe.h"
+#include "rgbdsod/ui/shell/scroll_page.h"
 #include "rgbdsod/ui/training/config_form.h"
 #include "rgbdsod/ui/training/runs_table_model.h"
 #include "rgbdsod/ui/training/training_curves_view.h"
@@ -105,19 +106,11 @@ TrainingView::TrainingView(TrainingSession* session, QWidget* parent)
   split->setStretchFactor(0, 0);
   split->setStretchFactor(1, 1);
   split->setSizes({360, 900});
-  // The workspace scrolls when the window is narrower than its panels need, instead of raising
-  // the minimum size of the whole window (a tab's minimum is every tab's minimum).
   auto* content = new QWidget;
   auto* content_layout = new QVBoxLayout(content);
   content_layout->setContentsMargins(4, 4, 4, 4);
   content_layout->addWidget(split);
-  auto* scroll = new QScrollArea;
-  scroll->setWidget(content);
-  scroll->setWidgetResizable(true);
-  scroll->setFrameShape(QFrame::NoFrame);
-  auto* layout = new QVBoxLayout(this);
-  layout->setContentsMargins(0, 0, 0, 0);
-  layout->addWidget(scroll);
+  setScrollingContent(this, content);
 
   fillTargets();
   connect(target_combo_, &QComboBox::currentIndexChanged, this, &TrainingView::targetChanged);
