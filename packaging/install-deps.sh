@@ -8,6 +8,7 @@ core_pkgs=(
   build-essential cmake ninja-build ccache pkg-config
   libopencv-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev zlib1g-dev
   libtorch-dev libopenblas0-openmp
+  libgloo-dev  # the headers of c10d's Gloo process group (data-parallel training over torchrun)
   libgtest-dev libgmock-dev
 )
 # Python's torch and torchvision (same libtorch 1.13 as the C++ build): tests/interop checks that

@@ -77,9 +77,17 @@ void addTrainCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code
   cmd->add_option("--set", req->overrides,
                   "Override a config key: --set optim.lr=0.001 (repeatable); with --recipe, for every stage that has "
                   "the key, or one stage: --set distill.run.steps=500");
-  cmd->add_flag("--resume", req->resume, "Continue the run from its newest loadable checkpoint");
+  cmd->add_flag("--resume", req->resume,
+                "Continue the run from its newest loadable checkpoint (with none yet: start it, so that a launcher "
+                "can repeat one command)");
+  cmd->add_option("--dist-timeout", req->dist_timeout_seconds,
+                  "Under torchrun / SLURM: seconds a rank waits for the others (rendezvous, each collective)")
+      ->check(CLI::Range(1, 86400));
+  auto no_overlap = std::make_shared<bool>(false);
+  cmd->add_flag("--dist-no-overlap", *no_overlap, "Under torchrun / SLURM: all-reduce the gradients after the "
+                                                        "backward pass instead of during it");
 
-  cmd->callback([req, config_file, recipe, keys, keys_json, &globals, &exit_code] {
+  cmd->callback([req, config_file, recipe, keys, keys_json, no_overlap, &globals, &exit_code] {
     if (!keys->empty()) {
       printKeys(*keys, *keys_json);
       exit_code = kExitOk;
@@ -93,6 +101,7 @@ void addTrainCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code
     if (as_recipe && !config_file->empty())
       throw CLI::ValidationError("--config", "applies to one stage; with --recipe use --set [step.]key=value");
     req->config_file = *config_file;
+    req->dist_overlap = !*no_overlap;
     ProgressBar bar(globals.showProgress());
     auto progress = [&bar](const training::TrainProgress& p) {
       if (!p.message.empty() && p.message.rfind("warning: ", 0) == 0) spdlog::warn("{}", p.message.substr(9));
@@ -115,7 +124,9 @@ void addTrainCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code
     }
     switch (r.outcome) {
       case training::TrainOutcome::Finished:
-        if (!globals.quiet)
+        // A rank other than 0 of a data-parallel job writes no checkpoint.
+        if (!globals.quiet && r.checkpoint.empty()) std::printf("%s\n", r.message.c_str());
+        else if (!globals.quiet)
           std::printf("%s", fmt::format("{}; checkpoint {}\n", r.message, r.checkpoint.string()).c_str());
         exit_code = kExitOk;
         break;

@@ -77,6 +77,10 @@ struct BatchImages {
 BatchLoader::BatchLoader(std::shared_ptr<const SampleSource> source, LoaderOptions options, DataPosition from)
     : source_(std::move(source)), options_(options), from_(from), position_(from) {
   batches_per_epoch_ = static_cast<std::int64_t>(source_->size()) / options_.batch_size;
+  if (options_.shards < 1 || options_.shard < 0 || options_.shard >= options_.shards ||
+      options_.batch_size % options_.shards != 0)
+    throw core::Error("data.batch_size " + std::to_string(options_.batch_size) + " cannot be split into " +
+                      std::to_string(options_.shards) + " equal shards (one per rank): use a multiple of the world size");
   if (batches_per_epoch_ == 0)
     throw core::Error("the training set has " + std::to_string(source_->size()) +
                       " samples, fewer than one batch of " + std::to_string(options_.batch_size));
@@ -100,7 +104,8 @@ Batch BatchLoader::build(std::int64_t k) const {
   const auto perm = epochPermutation(source_->size(), options_.seed, epoch);
   BatchImages views, second;
   Batch batch;
-  for (std::int64_t j = 0; j < options_.batch_size; ++j) {
+  const std::int64_t per_shard = options_.batch_size / options_.shards;
+  for (std::int64_t j = options_.shard * per_shard; j < (options_.shard + 1) * per_shard; ++j) {
     const std::int64_t idx = b * options_.batch_size + j;
     const LoadedSample s = source_->load(perm[static_cast<std::size_t>(idx)]);
     const std::uint64_t seed = sampleSeed(options_.seed, epoch, idx);

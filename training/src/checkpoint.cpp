@@ -24,6 +24,12 @@ std::int64_t readInt(torch::serialize::InputArchive& a, const std::string& key) 
   return v.toInt();
 }
 
+torch::Device modelDevice(const torch::nn::Module& model) {
+  for (const auto& p : model.parameters()) return p.device();
+  for (const auto& b : model.buffers()) return b.device();
+  return torch::kCPU;
+}
+
 }  // namespace
 
 void saveTrainCheckpoint(const fs::path& file, const torch::nn::Module& model,
@@ -56,7 +62,9 @@ TrainState loadTrainCheckpoint(const fs::path& file, torch::nn::Module& model, t
   TrainState s;
   try {
     torch::serialize::InputArchive archive;
-    archive.load_from(file.string());
+    // Mapped onto the model's device: a checkpoint written on CUDA loads on the CPU and back, and
+    // Module::load would otherwise move a parameter to the device it was saved from.
+    archive.load_from(file.string(), modelDevice(model));
     torch::serialize::InputArchive model_archive;
     archive.read("model", model_archive);
     const std::string mismatch = models::describeArchitectureMismatch(model_archive, model, models::readModelFormat(archive));
@@ -80,7 +88,7 @@ TrainState loadTrainCheckpoint(const fs::path& file, torch::nn::Module& model, t
       archive.read("rng_torch_cpu", rng, /*is_buffer=*/true);
       at::Generator gen = at::detail::getDefaultCPUGenerator();
       std::lock_guard<std::mutex> lock(gen.mutex());
-      gen.set_state(rng);
+      gen.set_state(rng.cpu());  // mapped to the model's device on load
     }
   } catch (const core::FileError&) {
     throw;

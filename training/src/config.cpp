@@ -34,7 +34,8 @@ json baseDefaults() {
       {"optim",
        {{"name", "sgd"}, {"lr", 0.01}, {"momentum", 0.9}, {"weight_decay", 5e-4}, {"beta1", 0.9},
         {"beta2", 0.999}, {"backbone_lr_mult", 1.0}, {"poly_power", 0.9}, {"clip_norm", 0.0}}},
-      {"run", {{"steps", 2000}, {"checkpoint_every", 200}, {"keep_checkpoints", 3}, {"log_every", 10}, {"threads", 0}}},
+      {"run", {{"steps", 2000}, {"checkpoint_every", 200}, {"keep_checkpoints", 3}, {"log_every", 10}, {"threads", 0},
+               {"device", "auto"}, {"precision", "fp32"}}},
       {"val", {{"every", 0}, {"fraction", 0.1}, {"max_images", 64}}},
       {"debug", {{"nan_at_step", 0}, {"sigkill_at_step", 0}}},
   };
@@ -175,6 +176,8 @@ TrainConfig typed(json resolved, std::map<std::string, std::string> origins) {
   r.keep_checkpoints = static_cast<int>(whole("run.keep_checkpoints"));
   r.log_every = whole("run.log_every");
   r.threads = static_cast<int>(whole("run.threads"));
+  r.device = pick("run.device");
+  r.precision = pick("run.precision");
 
   c.val.every = whole("val.every");
   c.val.fraction = num("val.fraction");

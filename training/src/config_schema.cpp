@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
+#include <string>
 
 #include "rgbdsod/training/config.h"
 
@@ -70,6 +71,12 @@ Row in(std::vector<std::string> stages, Row row) {
   return row;
 }
 
+std::vector<std::string> deviceChoices() {
+  std::vector<std::string> names{"auto", "cpu", "cuda"};
+  for (int i = 0; i < 16; ++i) names.push_back("cuda:" + std::to_string(i));
+  return names;
+}
+
 const std::vector<Row>& table() {
   static const std::vector<Row> rows{
       // Keys of every stage.
@@ -125,7 +132,12 @@ const std::vector<Row>& table() {
       integer("run.checkpoint_every", 1, kSteps, "A checkpoint every N steps (and at the last step)."),
       integer("run.keep_checkpoints", 2, 100, "The newest checkpoints kept in the run folder."),
       integer("run.log_every", 1, kSteps, "A metrics line every N steps (and at the last step)."),
-      integer("run.threads", 0, 1024, "LibTorch intra-op threads; 0 = all cores."),
+      integer("run.threads", 0, 1024, "LibTorch intra-op threads; 0 = all cores (shared by the local ranks)."),
+      choice("run.device", deviceChoices(),
+             "Where the network trains: auto (CUDA when there is one, else the CPU), cpu, cuda (under torchrun: "
+             "the rank's LOCAL_RANK GPU) or cuda:N."),
+      choice("run.precision", {"fp32", "bf16", "fp16"},
+             "Arithmetic: fp32, or autocast to bf16 / fp16 on CUDA (fp16 with dynamic loss scaling)."),
       in({"cas"}, integer("val.every", 0, kSteps,
                           "Validate every N steps (and at the end); the saliency channel is chosen on the validation "
                           "split (Sec. 4.2).")),

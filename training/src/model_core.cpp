@@ -21,6 +21,7 @@
 #include "rgbdsod/core/dataset.h"
 #include "rgbdsod/core/errors.h"
 #include "rgbdsod/core/spelling.h"
+#include "rgbdsod/models/device.h"
 #include "rgbdsod/models/runtime.h"
 #include "rgbdsod/training/checkpoint.h"
 #include "rgbdsod/training/checkpoint_files.h"
@@ -50,48 +51,8 @@ const char* toString(InspectStatus status) {
 
 namespace {
 
-// The device named by ModelCoreOptions::device, decided once; `error` is what load() throws.
-struct DeviceChoice {
-  std::optional<torch::Device> device;
-  std::string name;
-  std::string error;
-};
-
-DeviceChoice chooseDevice(const std::string& wanted) {
-  DeviceChoice c;
-  const bool cuda = torch::cuda::is_available();
-  if (wanted == "cpu" || ((wanted == "auto" || wanted.empty()) && !cuda)) {
-    c.device = torch::Device(torch::kCPU);
-    c.name = "cpu";
-    return c;
-  }
-  int index = -1;
-  if (wanted == "auto" || wanted.empty() || wanted == "cuda") {
-    index = 0;
-  } else if (wanted.rfind("cuda:", 0) == 0 && wanted.size() > 5 && wanted.size() <= 8 &&
-             std::all_of(wanted.begin() + 5, wanted.end(), [](unsigned char ch) { return std::isdigit(ch) != 0; })) {
-    index = std::stoi(wanted.substr(5));
-  }
-  if (index < 0) {
-    c.name = wanted;
-    c.error = "device '" + wanted + "': not a device name (auto, cpu, cuda or cuda:N)";
-    return c;
-  }
-  c.name = "cuda:" + std::to_string(index);
-  if (!cuda) {
-    c.error = "device " + c.name +
-              ": no CUDA device was found (this LibTorch build is CPU-only, or no GPU and driver are present); "
-              "use device cpu or auto";
-    return c;
-  }
-  const int count = static_cast<int>(torch::cuda::device_count());
-  if (index >= count) {
-    c.error = fmt::format("device {}: no such CUDA device ({} found)", c.name, count);
-    return c;
-  }
-  c.device = torch::Device(torch::kCUDA, static_cast<torch::DeviceIndex>(index));
-  return c;
-}
+using models::chooseDevice;
+using models::DeviceChoice;
 
 // Building a network draws its initial weights from torch's CPU RNG; a loaded run must not
 // change the process's random stream (a trainer or a test seeded it), so it is put back.

@@ -14,11 +14,14 @@
 namespace rgbdsod::training {
 namespace fs = std::filesystem;
 
-LineWriter::LineWriter(const fs::path& file) : file_(file), out_(file, std::ios::app) {
+LineWriter::LineWriter(const fs::path& file) : file_(file) {
+  if (file.empty()) return;
+  out_.open(file, std::ios::app);
   if (!out_) throw core::FileError(file, "cannot open for writing");
 }
 
 void LineWriter::write(const std::string& line) {
+  if (file_.empty()) return;
   std::lock_guard lock(mutex_);
   out_ << line << '\n';
   out_.flush();

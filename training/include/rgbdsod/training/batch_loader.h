@@ -52,6 +52,12 @@ struct LoaderOptions {
   std::uint64_t seed = 1;
   AugmentConfig augment;
   bool two_views = false;  // also build rgb2/depth2 from a second random view (contrastive stages)
+  // Data-parallel training: this process loads shard `shard` of `shards` equal slices of every
+  // batch (batch_size stays the global batch; it must be a multiple of shards). The samples, their
+  // augmentation and the positions are those of the whole batch, so any number of ranks trains on
+  // the same data.
+  int shard = 0;
+  int shards = 1;
 };
 
 class BatchLoader {

@@ -63,6 +63,8 @@ struct RunConfig {
   int keep_checkpoints = 3;
   std::int64_t log_every = 10;  // metrics line every N steps (and at the last step)
   int threads = 0;              // LibTorch intra-op threads; 0 = all cores
+  std::string device = "auto";  // auto (CUDA when there is one), cpu, cuda, cuda:N
+  std::string precision = "fp32";  // fp32, or bf16 / fp16 autocast on CUDA
 };
 
 struct ValConfig {

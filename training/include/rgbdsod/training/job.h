@@ -24,6 +24,10 @@ struct TrainRequest {
   std::filesystem::path config_file;    // optional JSON overlay
   std::vector<std::string> overrides;   // "key=value"
   bool resume = false;                  // continue from the newest loadable checkpoint
+  // Data-parallel training (the launcher's RANK / WORLD_SIZE environment, see distributed.h): the
+  // longest wait for another rank, and whether gradient all-reduces overlap the backward pass.
+  int dist_timeout_seconds = 600;
+  bool dist_overlap = true;
 };
 
 // One event per logged step, and one per notable event (checkpoint, validation, warnings).

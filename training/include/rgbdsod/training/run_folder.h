@@ -45,7 +45,8 @@ TrainConfig readRunConfig(const std::filesystem::path& run);
 // Appends lines, flushed at once so that a killed process loses at most the line being written.
 class LineWriter {
  public:
-  explicit LineWriter(const std::filesystem::path& file);  // throws core::FileError
+  // Appends to `file` (throws core::FileError); an empty path drops the lines (a rank other than 0).
+  explicit LineWriter(const std::filesystem::path& file);
   void write(const std::string& line);
 
  private:

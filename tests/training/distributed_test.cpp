@@ -1,0 +1,258 @@
+// Data-parallel training over c10d Gloo on loopback (issue 16): the real `rgbdsod train` started as
+// ranks with exactly the environment torchrun sets (RANK, LOCAL_RANK, WORLD_SIZE, LOCAL_WORLD_SIZE,
+// MASTER_ADDR, MASTER_PORT). Debian 12's own torchrun crashes at start on Python 3.11, so the test
+// is the launcher.
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <torch/types.h>
+
+#include "rgbdsod/training/checkpoint.h"
+#include "rgbdsod/training/checkpoint_files.h"
+#include "rgbdsod/training/run_folder.h"
+#include "rgbdsod/training/stage.h"
+#include "test_support.h"
+#include "training_test_util.h"
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+using rgbdsod::test::TempDir;
+
+namespace {
+
+// A port nobody listens on now (the kernel's pick for port 0).
+int freePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  socklen_t len = sizeof a;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    ::close(fd);
+    return 29500;
+  }
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+struct Proc {
+  pid_t pid = -1;
+  fs::path output;  // stdout and stderr
+};
+
+// `rgbdsod <args>` with extra environment variables, its output in `output`.
+Proc spawnCli(const std::vector<std::string>& args, const std::map<std::string, std::string>& extra,
+              const fs::path& output) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string kv = *e;
+    if (!extra.count(kv.substr(0, kv.find('=')))) env.push_back(kv);
+  }
+  for (const auto& [k, v] : extra) env.push_back(k + "=" + v);
+  std::vector<std::string> argv{RGBDSOD_CLI_PATH};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char*> av, ev;
+  for (auto& a : argv) av.push_back(a.data());
+  av.push_back(nullptr);
+  for (auto& e : env) ev.push_back(e.data());
+  ev.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  Proc p;
+  p.output = output;
+  if (posix_spawn(&p.pid, av[0], &fa, nullptr, av.data(), ev.data()) != 0) p.pid = -1;
+  posix_spawn_file_actions_destroy(&fa);
+  return p;
+}
+
+// The exit status (128 + N for signal N), or -1 when the process outlived `limit` (then killed).
+int waitFor(const Proc& p, std::chrono::seconds limit) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  int status = 0;
+  while (std::chrono::steady_clock::now() < end) {
+    const pid_t r = ::waitpid(p.pid, &status, WNOHANG);
+    if (r == p.pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(p.pid, SIGKILL);
+  ::waitpid(p.pid, &status, 0);
+  return -1;
+}
+
+std::string readText(const fs::path& f) {
+  std::ifstream in(f);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::map<std::string, std::string> rankEnv(int rank, int world, int port) {
+  return {{"RANK", std::to_string(rank)},         {"LOCAL_RANK", std::to_string(rank)},
+          {"WORLD_SIZE", std::to_string(world)},  {"LOCAL_WORLD_SIZE", std::to_string(world)},
+          {"MASTER_ADDR", "127.0.0.1"},           {"MASTER_PORT", std::to_string(port)}};
+}
+
+// A tiny teacher with the global batch 8 (each of two ranks loads 4).
+std::vector<std::string> trainArgs(const fs::path& data, const fs::path& run, int steps,
+                                   std::vector<std::string> more = {}) {
+  std::vector<std::string> a{"-q", "train", "--stage", "teacher", "--data", data.string(), "--out", run.string()};
+  for (auto o : rgbdsod::test::tinyOverrides(steps, 10)) {
+    if (o.rfind("data.batch_size=", 0) == 0) o = "data.batch_size=8";
+    a.insert(a.end(), {"--set", o});
+  }
+  for (const auto& m : more) a.push_back(m);
+  return a;
+}
+
+// Runs `args` as `world` ranks; returns each rank's exit status.
+std::vector<int> runRanks(int world, const std::vector<std::string>& args, const fs::path& logs,
+                          std::chrono::seconds limit = std::chrono::seconds(120)) {
+  const int port = freePort();
+  std::vector<Proc> procs;
+  for (int r = 0; r < world; ++r)
+    procs.push_back(spawnCli(args, rankEnv(r, world, port), logs / ("rank" + std::to_string(r) + ".log")));
+  std::vector<int> codes;
+  for (const auto& p : procs) codes.push_back(waitFor(p, limit));
+  return codes;
+}
+
+std::vector<double> loggedLosses(const fs::path& run) {
+  std::vector<double> losses;
+  for (const auto& j : rgbdsod::training::readMetrics(run / "metrics.jsonl"))
+    if (j.contains("loss")) losses.push_back(j["loss"].get<double>());
+  return losses;
+}
+
+double maxRelativeDifference(const std::vector<double>& a, const std::vector<double>& b) {
+  double worst = 0;
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+    worst = std::max(worst, std::abs(a[i] - b[i]) / std::max(std::abs(a[i]), 1e-12));
+  return worst;
+}
+
+// The largest absolute difference between two runs' final weights.
+double maxWeightDifference(const fs::path& run_a, const fs::path& run_b) {
+  using namespace rgbdsod::training;
+  auto load = [](const fs::path& run) {
+    const TrainConfig config = readRunConfig(run);
+    auto stage = makeStage(config, StageBuild::Architecture);
+    loadTrainCheckpoint(listCheckpoints(run).front(), stage->model(), nullptr, /*restore_rng=*/false);
+    return stage;
+  };
+  const auto a = load(run_a);
+  const auto b = load(run_b);
+  const auto pa = a->model().named_parameters();
+  const auto pb = b->model().named_parameters();
+  double worst = 0;
+  for (const auto& item : pa) worst = std::max(worst, (item.value() - pb[item.key()]).abs().max().item<double>());
+  return worst;
+}
+
+class Distributed : public ::testing::Test {
+ protected:
+  void SetUp() override { rgbdsod::test::writeTinySynth(tmp_ / "data", 40, 48, 40); }
+  TempDir tmp_{"rgbdsod-ddp"};
+  fs::path data() const { return tmp_ / "data"; }
+};
+
+}  // namespace
+
+TEST_F(Distributed, TwoRanksOfFourTrainAsOneProcessOfEight) {
+  const auto one = tmp_ / "one";
+  const auto two = tmp_ / "two";
+  const auto sync = tmp_ / "two-after-backward";
+  fs::create_directories(tmp_ / "logs1");
+  ASSERT_EQ(runRanks(1, trainArgs(data(), one, 20), tmp_ / "logs1").front(), 0) << readText(tmp_ / "logs1/rank0.log");
+  fs::create_directories(tmp_ / "logs2");
+  EXPECT_EQ(runRanks(2, trainArgs(data(), two, 20), tmp_ / "logs2"), (std::vector<int>{0, 0}))
+      << readText(tmp_ / "logs2/rank0.log") << readText(tmp_ / "logs2/rank1.log");
+  fs::create_directories(tmp_ / "logs3");
+  EXPECT_EQ(runRanks(2, trainArgs(data(), sync, 20, {"--dist-no-overlap"}), tmp_ / "logs3"),
+            (std::vector<int>{0, 0}))
+      << readText(tmp_ / "logs3/rank0.log") << readText(tmp_ / "logs3/rank1.log");
+
+  const auto a = loggedLosses(one), b = loggedLosses(two), c = loggedLosses(sync);
+  ASSERT_EQ(a.size(), 20u);
+  ASSERT_EQ(b.size(), 20u);
+  ASSERT_EQ(c.size(), 20u);
+  EXPECT_LT(maxRelativeDifference(a, b), 1e-4);
+  EXPECT_LT(maxRelativeDifference(a, c), 1e-4);
+  EXPECT_LT(maxWeightDifference(one, two), 1e-5);
+  EXPECT_LT(maxWeightDifference(one, sync), 1e-5);
+  // Rank 0 alone wrote the run folder: one log, one metrics file, the checkpoints.
+  EXPECT_EQ(rgbdsod::training::listCheckpoints(two).size(), 2u);
+  EXPECT_NE(readText(two / "train.log").find("2 ranks"), std::string::npos);
+}
+
+TEST_F(Distributed, AKilledRankEndsTheOtherWithANamedError) {
+  const auto run = tmp_ / "run";
+  const int port = freePort();
+  const auto args = trainArgs(data(), run, 100000, {"--dist-timeout", "60"});
+  const Proc r0 = spawnCli(args, rankEnv(0, 2, port), tmp_ / "rank0.log");
+  const Proc r1 = spawnCli(args, rankEnv(1, 2, port), tmp_ / "rank1.log");
+  // Wait until the ranks train, then SIGKILL rank 1 in the middle of the job.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (loggedLosses(run).size() < 3 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_GE(loggedLosses(run).size(), 3u) << readText(tmp_ / "rank0.log");
+  ::kill(r1.pid, SIGKILL);
+  EXPECT_EQ(waitFor(r1, std::chrono::seconds(10)), 128 + SIGKILL);
+  const auto killed = std::chrono::steady_clock::now();
+  const int code = waitFor(r0, std::chrono::seconds(60));
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count();
+  EXPECT_NE(code, 0);
+  EXPECT_NE(code, -1) << "rank 0 hung after rank 1 died";
+  EXPECT_LT(seconds, 60.0);
+  const std::string out = readText(tmp_ / "rank0.log");
+  EXPECT_NE(out.find("rank 0 of 2"), std::string::npos) << out;
+  EXPECT_NE(out.find("died"), std::string::npos) << out;
+  EXPECT_EQ(nlohmann::json::parse(readText(run / "status.json"))["state"], "failed");
+}
+
+TEST_F(Distributed, ATwoRankRunResumesAsOneProcess) {
+  const auto one = tmp_ / "one";
+  const auto run = tmp_ / "run";
+  fs::create_directories(tmp_ / "l1");
+  ASSERT_EQ(runRanks(1, trainArgs(data(), one, 20), tmp_ / "l1").front(), 0);
+  // Both ranks SIGKILL themselves after step 10 (rank 0 has written checkpoint 10 by then).
+  fs::create_directories(tmp_ / "l2");
+  const auto args = trainArgs(data(), run, 20, {"--set", "debug.sigkill_at_step=10", "--resume"});
+  EXPECT_EQ(runRanks(2, args, tmp_ / "l2"), (std::vector<int>{128 + SIGKILL, 128 + SIGKILL}))
+      << readText(tmp_ / "l2/rank0.log");
+  ASSERT_EQ(rgbdsod::training::listCheckpoints(run).size(), 1u);
+  // The launcher's same command again, now as one process: it continues from step 10.
+  fs::create_directories(tmp_ / "l3");
+  ASSERT_EQ(runRanks(1, args, tmp_ / "l3").front(), 0) << readText(tmp_ / "l3/rank0.log");
+  const auto a = loggedLosses(one), b = loggedLosses(run);
+  ASSERT_EQ(b.size(), 20u);
+  EXPECT_LT(maxRelativeDifference(a, b), 1e-4);
+  EXPECT_LT(maxWeightDifference(one, run), 1e-5);
+}
+
+TEST_F(Distributed, AGlobalBatchThatDoesNotSplitIntoTheRanksIsRefusedNamingTheKey) {
+  fs::create_directories(tmp_ / "logs");
+  auto args = trainArgs(data(), tmp_ / "run", 5);
+  args.insert(args.end(), {"--set", "data.batch_size=5"});
+  const auto codes = runRanks(2, args, tmp_ / "logs");
+  EXPECT_NE(codes[0], 0);
+  const std::string out = readText(tmp_ / "logs/rank0.log");
+  EXPECT_NE(out.find("data.batch_size 5 cannot be split into 2"), std::string::npos) << out;
+}
