@@ -256,3 +256,25 @@ TEST_F(Distributed, AGlobalBatchThatDoesNotSplitIntoTheRanksIsRefusedNamingTheKe
   const std::string out = readText(tmp_ / "logs/rank0.log");
   EXPECT_NE(out.find("data.batch_size 5 cannot be split into 2"), std::string::npos) << out;
 }
+
+// MoCo under data-parallel training: each rank queues the keys of the whole global batch (gathered
+// in rank order), so the queue advances by the global batch per step and is the same on every rank.
+TEST_F(Distributed, MocoQueuesTheKeysOfEveryRank) {
+  const auto run = tmp_ / "moco";
+  std::vector<std::string> args{"-q", "train", "--stage", "contrast-intra", "--data", data().string(), "--out",
+                                run.string()};
+  for (auto o : rgbdsod::test::tinyOverrides(3, 10)) {
+    if (o.rfind("data.batch_size=", 0) == 0) o = "data.batch_size=8";
+    args.insert(args.end(), {"--set", o});
+  }
+  args.insert(args.end(), {"--set", "model.queue_size=64", "--set", "model.momentum=0.9"});
+  fs::create_directories(tmp_ / "logs");
+  ASSERT_EQ(runRanks(2, args, tmp_ / "logs"), (std::vector<int>{0, 0})) << readText(tmp_ / "logs/rank0.log");
+  using namespace rgbdsod::training;
+  auto stage = makeStage(readRunConfig(run), StageBuild::Architecture);
+  loadTrainCheckpoint(listCheckpoints(run).front(), stage->model(), nullptr, false);
+  // The intra stage queues RGB and depth keys (the fusion queue is the inter stage's).
+  const auto buffers = stage->model().named_buffers();
+  EXPECT_EQ(buffers["rgb_queue.ptr"].item<std::int64_t>(), 3 * 8);
+  EXPECT_EQ(buffers["depth_queue.ptr"].item<std::int64_t>(), 3 * 8);
+}

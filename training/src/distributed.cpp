@@ -19,6 +19,16 @@
 #endif
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <torch/version.h>
+#if RGBDSOD_HAVE_NCCL
+// A CUDA LibTorch built with NCCL (the PyTorch wheels): the GPUs' own collectives.
+#ifndef USE_C10D_NCCL
+#define USE_C10D_NCCL 1
+#endif
+#include <c10/cuda/CUDAFunctions.h>
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
 #endif
 
 namespace rgbdsod::training {
@@ -88,11 +98,21 @@ DistEnv readDistEnv() {
 
 #if RGBDSOD_HAVE_GLOO
 
+// LibTorch 2.0 made Gloo and NCCL "backends" of a ProcessGroup; in 1.13 each is a ProcessGroup.
+// Their collectives have the same signatures in both.
+#if TORCH_VERSION_MAJOR >= 2
+using CollectiveBackend = c10d::Backend;
+#else
+using CollectiveBackend = c10d::ProcessGroup;
+#endif
+
 struct ProcessGroup::Impl {
   DistEnv env;
   std::chrono::milliseconds timeout{};
   c10::intrusive_ptr<c10d::TCPStore> store;
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+  c10::intrusive_ptr<CollectiveBackend> gloo;  // every collective on CPU tensors
+  c10::intrusive_ptr<CollectiveBackend> nccl;  // those on CUDA tensors, once useDevice() made it
+  CollectiveBackend& on(const torch::Tensor& t) { return t.is_cuda() && nccl ? *nccl : *gloo; }
 };
 
 struct ProcessGroup::Pending {
@@ -128,7 +148,7 @@ std::unique_ptr<ProcessGroup> ProcessGroup::connect(const DistEnv& env, std::chr
       options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
     else
       options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
-    impl->group = c10::make_intrusive<c10d::ProcessGroupGloo>(impl->store, env.rank, env.world, options);
+    impl->gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(impl->store, env.rank, env.world, options);
   } catch (const std::exception& e) {
     throw core::Error(fmt::format("rank {} of {}: could not join the process group at {}:{} within {} s: {} (are all "
                                   "{} ranks started, with the same MASTER_ADDR and MASTER_PORT?)",
@@ -143,6 +163,25 @@ ProcessGroup::ProcessGroup(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) 
 ProcessGroup::~ProcessGroup() = default;
 int ProcessGroup::rank() const noexcept { return impl_->env.rank; }
 int ProcessGroup::size() const noexcept { return impl_->env.world; }
+std::string ProcessGroup::backend() const { return impl_->nccl ? "gloo+nccl" : "gloo"; }
+
+void ProcessGroup::useDevice(const torch::Device& device) {
+#if RGBDSOD_HAVE_NCCL
+  if (!device.is_cuda() || impl_->nccl) return;
+  try {
+    c10::cuda::set_device(device.index());
+    auto options = c10d::ProcessGroupNCCL::Options::create();
+    options->timeout = impl_->timeout;
+    // Its own key space in the store, as torch.distributed gives each backend.
+    auto store = c10::make_intrusive<c10d::PrefixStore>("nccl/", impl_->store);
+    impl_->nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank(), size(), options);
+  } catch (const std::exception& e) {
+    fail("starting NCCL", e);
+  }
+#else
+  (void)device;  // Gloo reduces CUDA tensors too, through host memory
+#endif
+}
 
 void ProcessGroup::fail(const char* what, const std::exception& e) const {
   // c10d's text is long and internal; the first line says what the transport saw.
@@ -163,7 +202,7 @@ std::shared_ptr<ProcessGroup::Pending> ProcessGroup::startAllReduceSum(torch::Te
   pending->tensors = {std::move(flat)};
   pending->what = what;
   try {
-    pending->work = impl_->group->allreduce(pending->tensors);
+    pending->work = impl_->on(pending->tensors.front()).allreduce(pending->tensors);
   } catch (const std::exception& e) {
     fail(what, e);
   }
@@ -184,16 +223,28 @@ void ProcessGroup::broadcast(std::vector<torch::Tensor>& tensors, int root, cons
   try {
     for (auto& t : tensors) {
       std::vector<torch::Tensor> one{t};
-      impl_->group->broadcast(one, options)->wait(impl_->timeout);
+      impl_->on(t).broadcast(one, options)->wait(impl_->timeout);
     }
   } catch (const std::exception& e) {
     fail(what, e);
   }
 }
 
+torch::Tensor ProcessGroup::allGatherRows(const torch::Tensor& rows, const char* what) {
+  std::vector<torch::Tensor> input{rows.detach().contiguous()};
+  std::vector<std::vector<torch::Tensor>> output(1);
+  for (int r = 0; r < size(); ++r) output[0].push_back(torch::empty_like(input[0]));
+  try {
+    impl_->on(input.front()).allgather(output, input)->wait(impl_->timeout);
+  } catch (const std::exception& e) {
+    fail(what, e);
+  }
+  return torch::cat(output[0], 0);
+}
+
 void ProcessGroup::barrier(const char* what) {
   try {
-    impl_->group->barrier()->wait(impl_->timeout);
+    impl_->gloo->barrier()->wait(impl_->timeout);
   } catch (const std::exception& e) {
     fail(what, e);
   }
@@ -230,6 +281,8 @@ ProcessGroup::ProcessGroup(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) 
 ProcessGroup::~ProcessGroup() = default;
 int ProcessGroup::rank() const noexcept { return 0; }
 int ProcessGroup::size() const noexcept { return 1; }
+std::string ProcessGroup::backend() const { return "none"; }
+void ProcessGroup::useDevice(const torch::Device&) {}
 void ProcessGroup::fail(const char* what, const std::exception& e) const {
   throw core::Error(std::string(what) + ": " + e.what());
 }
@@ -238,6 +291,7 @@ std::shared_ptr<ProcessGroup::Pending> ProcessGroup::startAllReduceSum(torch::Te
 void ProcessGroup::wait(const std::shared_ptr<Pending>&) {}
 void ProcessGroup::broadcast(std::vector<torch::Tensor>&, int, const char*) {}
 void ProcessGroup::barrier(const char*) {}
+torch::Tensor ProcessGroup::allGatherRows(const torch::Tensor& rows, const char*) { return rows; }
 void ProcessGroup::publish(const std::string&, const std::string&) {}
 std::string ProcessGroup::fetch(const std::string& key) { throw core::Error("no process group: " + key); }
 

@@ -73,9 +73,15 @@ class ContrastStage : public Stage {
 
   void beforeStep() override { net_->momentumStep(); }
   void afterStep() override {
-    if (last_.loss.defined()) net_->enqueue(last_);
+    if (last_.loss.defined()) {
+      if (gather_)
+        for (torch::Tensor* k : {&last_.key_rgb, &last_.key_depth, &last_.key_fusion})
+          if (k->defined()) *k = gather_(*k);
+      net_->enqueue(last_);
+    }
     last_ = {};
   }
+  void setBatchGather(BatchGather gather) override { gather_ = std::move(gather); }
 
   LossTerms loss(const Batch& batch) override {
     last_ = net_->forward({batch.rgb, batch.depth}, {batch.rgb2, batch.depth2});
@@ -94,6 +100,7 @@ class ContrastStage : public Stage {
   std::string stage_;
   models::ContrastivePretrainNet net_{nullptr};
   models::ContrastiveOutput last_;
+  BatchGather gather_;  // set under data-parallel training
 };
 
 class DownstreamStage : public Stage {

@@ -138,13 +138,16 @@ TrainResult trainInFolder(const TrainRequest& req, const TrainProgressFn& progre
   status.stage = config.stage;
   status.steps = config.run.steps;
   const Placement placement = choosePlacement(config, ranks.env());
+  if (ranks.distributed()) ranks.group().useDevice(placement.device);
   LineWriter log(writer ? paths.log() : fs::path());
   setThreads(config, ranks.env());
   models::configureDeviceForSpeed(placement.device);
   logLine(log, fmt::format("{} stage {} in {} (data {}, {}, {}{})", resuming ? "resuming" : "starting", config.stage,
                            req.run.string(), req.data.string(), placement.device.str(),
                            models::toString(placement.precision),
-                           ranks.distributed() ? fmt::format(", {} ranks", ranks.env().world) : std::string()));
+                           ranks.distributed()
+                               ? fmt::format(", {} ranks over {}", ranks.env().world, ranks.group().backend())
+                               : std::string()));
 
   core::Dataset dataset = core::openDataset(trainingDatasetFolder(req.data));
   torch::manual_seed(config.seed);  // initial weights
@@ -198,6 +201,9 @@ TrainResult trainInFolder(const TrainRequest& req, const TrainProgressFn& progre
     for (auto& g : opt.optimizer->param_groups())
       for (auto& p : g.params()) params.push_back(p);
     averager = std::make_unique<GradientAverager>(ranks.group(), params, req.dist_overlap);
+    stage->setBatchGather([&ranks](const torch::Tensor& rows) {
+      return ranks.group().allGatherRows(rows, "gathering the batch's keys");
+    });
   }
   LineWriter metrics(writer ? paths.metrics() : fs::path());
 

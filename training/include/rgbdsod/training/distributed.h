@@ -47,16 +47,22 @@ class ProcessGroup {
   // Rendezvous through a TCPStore at MASTER_ADDR:MASTER_PORT (rank 0 serves it), then Gloo's
   // full mesh. `timeout` bounds the rendezvous and every collective.
   static std::unique_ptr<ProcessGroup> connect(const DistEnv& env, std::chrono::milliseconds timeout);
+  // The device the network trains on: for CUDA, in a build with NCCL (RGBDSOD_HAVE_NCCL), the
+  // collectives on CUDA tensors go through NCCL from then on; CPU tensors stay with Gloo.
   ~ProcessGroup();
   ProcessGroup(const ProcessGroup&) = delete;
   ProcessGroup& operator=(const ProcessGroup&) = delete;
 
   int rank() const noexcept;
   int size() const noexcept;
+  void useDevice(const torch::Device& device);
+  std::string backend() const;  // "gloo" or "gloo+nccl"
 
   void allReduceSum(std::vector<torch::Tensor>& tensors, const char* what);  // in place, waits
   void broadcast(std::vector<torch::Tensor>& tensors, int root, const char* what);
   void barrier(const char* what);
+  // Every rank's `rows` (the same shape on each) concatenated along dim 0 in rank order.
+  torch::Tensor allGatherRows(const torch::Tensor& rows, const char* what);
   // A string published by one rank and read (waiting up to the timeout) by the others.
   void publish(const std::string& key, const std::string& value);
   std::string fetch(const std::string& key);

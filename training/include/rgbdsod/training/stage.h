@@ -2,6 +2,7 @@
 // A training stage: a network, its parameter groups and its loss over a batch. The trainer owns
 // the loop (optimiser, schedule, checkpoints, validation); a stage only says what to compute.
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -56,6 +57,10 @@ class Stage {
   // Called before each validation, and after the last step when there is none, with the labeled
   // held-out samples (null without a validation split). CAS picks its saliency channel here.
   virtual void calibrate(const SampleSource* /*validation*/, int /*size*/, std::size_t /*max_images*/) {}
+  // Data-parallel training: every rank's rows of a per-sample tensor, in rank order (the whole
+  // global batch). MoCo queues every rank's keys with it, so the queues stay the same on all ranks.
+  using BatchGather = std::function<torch::Tensor(const torch::Tensor&)>;
+  virtual void setBatchGather(BatchGather /*gather*/) {}
 };
 
 // Builds the stage named by config.stage with its model from config.model (width, variant, ...);
