@@ -18,6 +18,8 @@ void addInferCommand(CLI::App& app, const GlobalOptions& globals, int& exit_code
   cmd->add_option("--run,-r", req->run, "Run folder written by rgbdsod train")->required();
   cmd->add_option("--data,-d", req->data, "Dataset folder, or a folder of datasets (one output folder each)")->required();
   cmd->add_option("--out,-o", req->out, "Output folder for <name>.png predictions")->required();
+  cmd->add_option("--device", req->device, "Where the network runs: auto (CUDA when there is one), cpu, cuda, cuda:N")
+      ->capture_default_str();
   cmd->add_flag("--sides", req->sides, "Also write side outputs and foreground/background maps under sides/");
   cmd->add_flag("--depth-as-rgb", req->depth_as_rgb,
                 "Feed the depth map to an RGB-only network (the zero-shot baseline of cross-modal transfer)");

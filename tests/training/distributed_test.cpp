@@ -20,6 +20,7 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <torch/cuda.h>
 #include <torch/types.h>
 
 #include "rgbdsod/training/checkpoint.h"
@@ -277,4 +278,43 @@ TEST_F(Distributed, MocoQueuesTheKeysOfEveryRank) {
   const auto buffers = stage->model().named_buffers();
   EXPECT_EQ(buffers["rgb_queue.ptr"].item<std::int64_t>(), 3 * 8);
   EXPECT_EQ(buffers["depth_queue.ptr"].item<std::int64_t>(), 3 * 8);
+}
+
+// `--resume` as the one command a launcher repeats on every restart (torchrun --max-restarts).
+TEST_F(Distributed, ResumeStartsARunThatHasNoCheckpointYet) {
+  const auto run = tmp_ / "run";
+  fs::create_directories(tmp_ / "l1");
+  const auto args = trainArgs(data(), run, 4, {"--resume"});
+  ASSERT_EQ(runRanks(1, args, tmp_ / "l1").front(), 0) << readText(tmp_ / "l1/rank0.log");  // no folder yet
+  EXPECT_EQ(loggedLosses(run).size(), 4u);
+  // A folder with its config but no checkpoint (killed before the first): step 0 with that config.
+  const auto early = tmp_ / "early";
+  fs::create_directories(early);
+  fs::copy_file(run / "config.json", early / "config.json");
+  fs::create_directories(tmp_ / "l2");
+  ASSERT_EQ(runRanks(1, trainArgs(data(), early, 4, {"--resume"}), tmp_ / "l2").front(), 0)
+      << readText(tmp_ / "l2/rank0.log");
+  EXPECT_EQ(loggedLosses(early), loggedLosses(run));
+  // The same command again on the finished run: nothing changes; another value is refused by name.
+  fs::create_directories(tmp_ / "l3");
+  EXPECT_EQ(runRanks(1, args, tmp_ / "l3").front(), 0) << readText(tmp_ / "l3/rank0.log");
+  fs::create_directories(tmp_ / "l4");
+  EXPECT_NE(runRanks(1, trainArgs(data(), run, 5, {"--resume"}), tmp_ / "l4").front(), 0);
+  const std::string refused = readText(tmp_ / "l4/rank0.log");
+  EXPECT_NE(refused.find("run.steps differs"), std::string::npos) << refused;
+  EXPECT_EQ(loggedLosses(run).size(), 4u);
+}
+
+TEST_F(Distributed, CudaOrBf16WithoutAGpuAreRefusedBeforeAnythingIsWritten) {
+  if (torch::cuda::is_available()) GTEST_SKIP() << "this machine has a CUDA device";
+  for (const auto& [key, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"run.device=cuda:1", "run.device: device cuda:1: no CUDA device was found"},
+           {"run.precision=bf16", "run.precision: precision bf16 needs a CUDA device"}}) {
+    const auto run = tmp_ / ("run-" + key.substr(4, 6));
+    fs::create_directories(tmp_ / "logs");
+    EXPECT_EQ(runRanks(1, trainArgs(data(), run, 2, {"--set", key}), tmp_ / "logs").front(), 2);  // a config error
+    const std::string out = readText(tmp_ / "logs/rank0.log");
+    EXPECT_NE(out.find(expected), std::string::npos) << out;
+    EXPECT_FALSE(fs::exists(run)) << key;
+  }
 }

@@ -8,6 +8,7 @@
 #include "rgbdsod/core/atomic_write.h"
 #include "rgbdsod/core/errors.h"
 #include "rgbdsod/core/spelling.h"
+#include "rgbdsod/models/device.h"
 #include "rgbdsod/training/checkpoint.h"
 #include "rgbdsod/training/predict.h"
 #include "rgbdsod/training/run_folder.h"
@@ -52,6 +53,11 @@ InferSummary runInference(const InferRequest& request, const core::JobContext& j
   if (depth_as_rgb && stage->needs().depth)
     throw core::Error("--depth-as-rgb feeds depth to an RGB-only network; the " + config.stage +
                       " network already takes depth");
+  // The device first: the checkpoint is mapped onto it as it loads (a GPU run infers on a CPU).
+  const models::DeviceChoice device = models::chooseDevice(request.device);
+  if (!device.device) throw core::Error("--device: " + device.error);
+  stage->model().to(*device.device);
+  models::configureDeviceForSpeed(*device.device);
   InferSummary summary;
   const RestoredCheckpoint restored = restoreNewestCheckpoint(request.run, stage->model(), nullptr);
   summary.checkpoint = restored.file;

@@ -22,6 +22,7 @@ struct InferRequest {
   // Only these sample names; empty = all. A name that no dataset holds is a core::FileError
   // naming it and the data folder. ({} keeps aggregate initialisers with fewer fields warning-free.)
   std::vector<std::string> samples{};
+  std::string device{"auto"};  // auto (CUDA when there is one), cpu, cuda, cuda:N
 };
 
 struct InferSummary {
