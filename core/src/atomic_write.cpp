@@ -20,6 +20,20 @@ namespace {
 
 std::string errnoText() { return std::strerror(errno); }
 
+// Writes all of bytes to fd; returns 0 or the errno of the failed write.
+int writeAll(int fd, std::string_view bytes) {
+  std::size_t written = 0;
+  while (written < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  return 0;
+}
+
 }  // namespace
 
 fs::path temporarySiblingPath(const fs::path& dest) {
@@ -40,27 +54,34 @@ void writeFileAtomic(const fs::path& dest, std::string_view bytes) {
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) throw FileError(dest, "cannot write: " + errnoText());
 
-  std::size_t written = 0;
-  while (written < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const std::string why = errnoText();
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw FileError(dest, "write failed: " + why);
-    }
-    written += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    const std::string why = errnoText();
+  if (const int err = writeAll(fd, bytes); err != 0) {
+    ::close(fd);
     ::unlink(tmp.c_str());
-    throw FileError(dest, "write failed: " + why);
+    throw FileError(dest, std::string("write failed: ") + std::strerror(err));
+  }
+  // A full disk may show only here (delayed allocation, network file systems); the descriptor is
+  // closed either way.
+  int err = ::fsync(fd) == 0 ? 0 : errno;
+  if (::close(fd) != 0 && err == 0) err = errno;
+  if (err != 0) {
+    ::unlink(tmp.c_str());
+    throw FileError(dest, std::string("write failed: ") + std::strerror(err));
   }
   if (::rename(tmp.c_str(), dest.c_str()) != 0) {
     const std::string why = errnoText();
     ::unlink(tmp.c_str());
     throw FileError(dest, "cannot replace: " + why);
+  }
+}
+
+void writeNewFile(const fs::path& file, std::string_view bytes) {
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) throw FileError(file, "cannot write: " + errnoText());
+  int err = writeAll(fd, bytes);
+  if (::close(fd) != 0 && err == 0) err = errno;
+  if (err != 0) {
+    ::unlink(file.c_str());
+    throw FileError(file, std::string("write failed: ") + std::strerror(err));
   }
 }
 
@@ -95,6 +116,16 @@ fs::path writeFolderAtomic(const fs::path& out_arg, const std::function<void(con
   }
   try {
     fill(tmp);
+    // The files reach the disk before the folder gets its name: after a crash or power loss `out`
+    // is absent or complete, never a folder of empty or truncated files. One syncfs for the whole
+    // folder (per-file fsyncs would cost a disk flush per image).
+    const int dir_fd = ::open(tmp.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd < 0 || ::syncfs(dir_fd) != 0) {
+      const std::string why = errnoText();
+      if (dir_fd >= 0) ::close(dir_fd);
+      throw FileError(out, "cannot flush the new folder " + tmp.string() + " to disk: " + why);
+    }
+    ::close(dir_fd);
     fs::rename(tmp, out, ec);  // replaces out when it is an empty folder
     if (ec) throw FileError(out, "cannot move the finished folder into place from " + tmp.string() + ": " + ec.message());
   } catch (...) {

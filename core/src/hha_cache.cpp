@@ -226,7 +226,15 @@ HhaCacheSummary buildHhaCache(const Dataset& ds, const DepthConfig& config, bool
       job.report("hha", i + 1, ds.size(), s.name);
     }
   } catch (...) {
-    if (unsaved > 0) m.save();  // keep what was encoded before the interruption
+    // Keep what was encoded before the interruption; when that fails too (a full disk), the first
+    // error is the one reported (it names the file that could not be written).
+    if (unsaved > 0) {
+      try {
+        m.save();
+      } catch (const std::exception& e) {
+        spdlog::warn("HHA cache: {}", e.what());
+      }
+    }
     throw;
   }
   m.save();

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -114,13 +115,15 @@ LabelNoiseSummary writeNoisyDataset(const fs::path& data, const fs::path& out_ar
 
       const NoisyMask noisy = flipRegions(readMask(f.gt), options, labelNoiseSampleSeed(options.seed, f.name));
       const fs::path gt_out = tmp / "GT" / (f.name + ".png");
-      bool written = false;
+      // Encoded in memory and written by the checked writer: cv::imwrite neither says why a write
+      // failed nor notices a full disk when the file is closed.
+      std::vector<uchar> encoded;
       try {
-        written = cv::imwrite(gt_out.string(), noisy.mask, png);
+        if (!cv::imencode(".png", noisy.mask, encoded, png)) throw FileError(gt_out, "cannot encode image");
       } catch (const cv::Exception& e) {
-        throw FileError(gt_out, std::string("cannot write: ") + e.what());
+        throw FileError(gt_out, std::string("cannot encode image: ") + e.what());
       }
-      if (!written) throw FileError(gt_out, "cannot write");
+      writeNewFile(gt_out, std::string_view(reinterpret_cast<const char*>(encoded.data()), encoded.size()));
       copyFile(f.rgb, tmp / "RGB" / f.rgb.filename());
       copyFile(f.depth, tmp / "depth" / f.depth.filename());
 

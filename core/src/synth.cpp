@@ -4,13 +4,11 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <exception>
-#include <fstream>
 #include <mutex>
+#include <string_view>
 #include <thread>
 #include <utility>
 
@@ -36,10 +34,7 @@ int testCount(const SynthConfig& c) {
 void writeEncoded(const fs::path& file, const cv::Mat& image, const std::vector<int>& params) {
   std::vector<uchar> bytes;
   if (!cv::imencode(file.extension().string(), image, bytes, params)) throw FileError(file, "cannot encode image");
-  std::ofstream os(file, std::ios::binary);
-  os.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  os.close();
-  if (!os) throw FileError(file, std::string("cannot write: ") + std::strerror(errno));
+  writeNewFile(file, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 nlohmann::json objectJson(const SynthObject& o) {
