@@ -239,6 +239,10 @@ TEST_F(Distributed, ATwoRankRunResumesAsOneProcess) {
   EXPECT_EQ(runRanks(2, args, tmp_ / "l2"), (std::vector<int>{128 + SIGKILL, 128 + SIGKILL}))
       << readText(tmp_ / "l2/rank0.log");
   ASSERT_EQ(rgbdsod::training::listCheckpoints(run).size(), 1u);
+  // What a writer killed mid-write leaves behind goes once the next job holds the lock.
+  const auto stale = run / "checkpoints" / ".step-000000020.pt.tmp-999999-0";
+  std::ofstream(stale) << "partial";
+  std::ofstream(run / ".status.json.tmp-999999-3") << "{";
   // The launcher's same command again, now as one process: it continues from step 10.
   fs::create_directories(tmp_ / "l3");
   ASSERT_EQ(runRanks(1, args, tmp_ / "l3").front(), 0) << readText(tmp_ / "l3/rank0.log");
@@ -246,6 +250,8 @@ TEST_F(Distributed, ATwoRankRunResumesAsOneProcess) {
   ASSERT_EQ(b.size(), 20u);
   EXPECT_LT(maxRelativeDifference(a, b), 1e-4);
   EXPECT_LT(maxWeightDifference(one, run), 1e-5);
+  EXPECT_FALSE(fs::exists(stale));
+  EXPECT_FALSE(fs::exists(run / ".status.json.tmp-999999-3"));
 }
 
 TEST_F(Distributed, AGlobalBatchThatDoesNotSplitIntoTheRanksIsRefusedNamingTheKey) {

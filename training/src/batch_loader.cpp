@@ -36,10 +36,11 @@ void writeChw(const cv::Mat& hwc, float* out, const float* mean = nullptr, const
 }
 
 // One modality of a batch: [B, C, H, W], every sample's image of the same size and type.
-torch::Tensor stackImages(const std::vector<const cv::Mat*>& images, bool imagenet) {
+torch::Tensor stackImages(const std::vector<const cv::Mat*>& images, bool imagenet, bool pinned) {
   const cv::Mat& first = *images.front();
   const auto b = static_cast<std::int64_t>(images.size());
-  torch::Tensor t = torch::empty({b, first.channels(), first.rows, first.cols}, torch::kFloat32);
+  torch::Tensor t = torch::empty({b, first.channels(), first.rows, first.cols},
+                                 torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(pinned));
   const std::size_t slot = first.total() * static_cast<std::size_t>(first.channels());
   float* data = t.data_ptr<float>();
   for (std::size_t i = 0; i < images.size(); ++i) {
@@ -53,7 +54,8 @@ torch::Tensor stackImages(const std::vector<const cv::Mat*>& images, bool imagen
 
 struct BatchImages {
   std::vector<AugmentedSample> samples;
-  torch::Tensor rgb() const { return stackImages(collect(&AugmentedSample::rgb), true); }
+  bool pinned = false;
+  torch::Tensor rgb() const { return stackImages(collect(&AugmentedSample::rgb), true, pinned); }
   torch::Tensor depth() const { return modality(&AugmentedSample::depth); }
   torch::Tensor gt() const { return modality(&AugmentedSample::gt); }
 
@@ -68,7 +70,7 @@ struct BatchImages {
   torch::Tensor modality(cv::Mat AugmentedSample::*field) const {
     const auto images = collect(field);
     if (images.empty() || images.size() != samples.size()) return {};
-    return stackImages(images, false);
+    return stackImages(images, false, pinned);
   }
 };
 
@@ -103,6 +105,7 @@ Batch BatchLoader::build(std::int64_t k) const {
   const std::int64_t b = global % batches_per_epoch_;
   const auto perm = epochPermutation(source_->size(), options_.seed, epoch);
   BatchImages views, second;
+  views.pinned = second.pinned = options_.pin_memory;
   Batch batch;
   const std::int64_t per_shard = options_.batch_size / options_.shards;
   for (std::int64_t j = options_.shard * per_shard; j < (options_.shard + 1) * per_shard; ++j) {

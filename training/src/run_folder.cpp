@@ -53,6 +53,27 @@ std::string utcNow() {
 
 }  // namespace
 
+std::size_t removeStaleTemporaries(const fs::path& run) {
+  std::size_t removed = 0;
+  for (const fs::path& folder : {run, run / "checkpoints"}) {
+    std::error_code ec;
+    for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      const auto tmp = name.rfind(".tmp-");
+      if (name.empty() || name[0] != '.' || tmp == std::string::npos) continue;
+      const std::string tail = name.substr(tmp + 5);  // "<pid>-<n>"
+      const auto dash = tail.find('-');
+      const auto digits = [](const std::string& t) {
+        return !t.empty() && t.find_first_not_of("0123456789") == std::string::npos;
+      };
+      if (dash == std::string::npos || !digits(tail.substr(0, dash)) || !digits(tail.substr(dash + 1))) continue;
+      std::error_code rm;
+      if (it->is_regular_file(rm) && fs::remove(it->path(), rm)) ++removed;
+    }
+  }
+  return removed;
+}
+
 void logLine(LineWriter& log, const std::string& message) {
   log.write(utcNow().append(" ").append(message));
   spdlog::info("{}", message);

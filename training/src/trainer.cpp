@@ -9,6 +9,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <torch/autograd.h>
 #include <torch/cuda.h>
 #include <torch/utils.h>
@@ -217,6 +218,7 @@ TrainResult trainInFolder(const TrainRequest& req, const TrainProgressFn& progre
   lo.two_views = needs.two_views;
   lo.shard = ranks.env().rank;
   lo.shards = ranks.env().world;
+  lo.pin_memory = placement.device.is_cuda();
   BatchLoader loader(source, lo, state.data);
   models::GradScaler scaler(placement.precision == models::Precision::Fp16);
 
@@ -362,6 +364,8 @@ TrainResult runTraining(const TrainRequest& req, const TrainProgressFn& progress
   }
   NewFolderGuard new_folder(req.run);
   const RunLock lock(req.run);  // before anything is read or written: one job per folder
+  if (const std::size_t n = removeStaleTemporaries(req.run); n > 0)
+    spdlog::info("removed {} temporary file(s) that a killed writer left in {}", n, req.run.string());
   RunStatus status;
   status.data = req.data.string();
   bool started = false;

@@ -58,6 +58,8 @@ struct LoaderOptions {
   // the same data.
   int shard = 0;
   int shards = 1;
+  // Page-locked batch memory, for non-blocking copies to a CUDA device (needs a CUDA LibTorch).
+  bool pin_memory = false;
 };
 
 class BatchLoader {

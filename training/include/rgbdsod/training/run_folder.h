@@ -55,6 +55,11 @@ class LineWriter {
   std::mutex mutex_;
 };
 
+// Removes the temporaries a killed writer left in the run folder and its checkpoints/
+// (".<name>.tmp-<pid>-<n>", core::temporarySiblingPath): only while holding the run's lock, when
+// no other writer of that folder can be alive. Returns how many were removed.
+std::size_t removeStaleTemporaries(const std::filesystem::path& run);
+
 // "2026-11-21T08:03:53Z message" in the log and at info level in spdlog.
 void logLine(LineWriter& log, const std::string& message);
 
