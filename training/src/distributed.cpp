@@ -17,6 +17,7 @@
 #ifndef USE_C10D_GLOO
 #define USE_C10D_GLOO 1
 #endif
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/version.h>
@@ -26,7 +27,6 @@
 #define USE_C10D_NCCL 1
 #endif
 #include <c10/cuda/CUDAFunctions.h>
-#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 #endif
@@ -73,6 +73,9 @@ DistEnv readDistEnv(const EnvLookup& get) {
     env.rank = intVariable(get, "RANK", 0, 0, env.world - 1);
     env.local_world = intVariable(get, "LOCAL_WORLD_SIZE", 1, 1, env.world);
     env.local_rank = intVariable(get, "LOCAL_RANK", 0, 0, env.local_world - 1);
+    const char* agent = get("TORCHELASTIC_USE_AGENT_STORE");
+    env.agent_store = agent != nullptr && std::string(agent) == "True";
+    env.restart = intVariable(get, "TORCHELASTIC_RESTART_COUNT", 0, 0, std::numeric_limits<int>::max());
   } else if (slurm) {
     env.world = intVariable(get, "SLURM_NTASKS", 1, 1, kMaxRanks);
     if (env.world == 1) return DistEnv{};
@@ -109,7 +112,7 @@ using CollectiveBackend = c10d::ProcessGroup;
 struct ProcessGroup::Impl {
   DistEnv env;
   std::chrono::milliseconds timeout{};
-  c10::intrusive_ptr<c10d::TCPStore> store;
+  c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<CollectiveBackend> gloo;  // every collective on CPU tensors
   c10::intrusive_ptr<CollectiveBackend> nccl;  // those on CUDA tensors, once useDevice() made it
   CollectiveBackend& on(const torch::Tensor& t) { return t.is_cuda() && nccl ? *nccl : *gloo; }
@@ -134,11 +137,16 @@ std::unique_ptr<ProcessGroup> ProcessGroup::connect(const DistEnv& env, std::chr
   try {
     c10d::TCPStoreOptions so;
     so.port = static_cast<std::uint16_t>(env.master_port);
-    so.isServer = env.rank == 0;
+    so.isServer = env.rank == 0 && !env.agent_store;
     so.numWorkers = static_cast<std::size_t>(env.world);
     so.waitWorkers = true;
     so.timeout = timeout;
-    impl->store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, so);
+    so.multiTenant = !env.agent_store;
+    auto tcp = c10::make_intrusive<c10d::TCPStore>(env.master_addr, so);
+    if (env.agent_store)
+      impl->store = c10::make_intrusive<c10d::PrefixStore>("/worker/attempt_" + std::to_string(env.restart), tcp);
+    else
+      impl->store = tcp;
     auto options = c10d::ProcessGroupGloo::Options::create(timeout);
     // GLOO_SOCKET_IFNAME picks the network interface, as in torch.distributed; on one machine the
     // loopback device; otherwise the address this host's name resolves to.

@@ -190,8 +190,10 @@ TrainResult trainInFolder(const TrainRequest& req, const TrainProgressFn& progre
       return restored.file.string();
     });
     if (!writer) state = loadTrainCheckpoint(file, stage->model(), opt.optimizer.get());
-    result.checkpoint = file;
-    if (writer) truncateMetricsAfter(paths.metrics(), state.step);
+    if (writer) {
+      result.checkpoint = file;
+      truncateMetricsAfter(paths.metrics(), state.step);
+    }
     logLine(log, fmt::format("resumed from {} at step {} (epoch {}, sample {})", fs::path(file).filename().string(),
                              state.step, state.data.epoch, state.data.index));
   }

@@ -31,6 +31,11 @@ struct DistEnv {
   std::string master_addr = "127.0.0.1";
   int master_port = 29500;
   std::string launcher = "none";  // "torchrun" (its variables), "slurm" or "none"
+  // torchrun's elastic agent already serves the store at MASTER_ADDR:MASTER_PORT
+  // (TORCHELASTIC_USE_AGENT_STORE=True): every rank is its client, under the key prefix of the
+  // restart attempt (TORCHELASTIC_RESTART_COUNT), as torch.distributed's env:// does.
+  bool agent_store = false;
+  int restart = 0;
   bool distributed() const noexcept { return world > 1; }
 };
 
