@@ -54,6 +54,12 @@ TEST(DistEnv, TorchrunVariablesAreRead) {
   EXPECT_EQ(e.local_world, 4);
   EXPECT_EQ(e.master_addr, "node3");
   EXPECT_EQ(e.master_port, 29400);
+  EXPECT_FALSE(e.agent_store);
+  // torchrun's elastic agent serves the store; the ranks use the restart attempt's keys.
+  const DistEnv agent = envOf({{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"TORCHELASTIC_USE_AGENT_STORE", "True"},
+                               {"TORCHELASTIC_RESTART_COUNT", "3"}});
+  EXPECT_TRUE(agent.agent_store);
+  EXPECT_EQ(agent.restart, 3);
 }
 
 TEST(DistEnv, SlurmVariablesAreReadWhenTorchrunsAreAbsent) {
