@@ -3,7 +3,8 @@
 # (THREADS intra-op threads) and as 2 ranks on loopback (THREADS/2 each), gradients all-reduced
 # during the backward pass (overlap) or after it, launched with exactly torchrun's environment.
 # Prints the median samples/s (global batch) over the logged steps after WARMUP, per variant, and
-# the ratio to one process. On one machine with few cores the ranks share them, so this measures
+# the ratio to one process, and how far each variant's logged losses are from one process's (the
+# same global batches: they agree to float rounding). On one machine with few cores the ranks share them, so this measures
 # the overhead of c10d and the split batch, not a speed-up.
 # Environment: RGBDSOD_BUILD_DIR (default build), STAGE (teacher), WIDTH (0.125), SIZE (128),
 #   BATCH (8, the global batch), STEPS (30), WARMUP (5), THREADS (nproc), ROUNDS (2).
@@ -46,17 +47,29 @@ ranks() {  # $1 run folder, $2 extra flag
   for p in "${pids[@]}"; do wait "$p"; done
 }
 
-declare -A rate
+loss_gap() {  # $1 $2 run folders: the largest relative difference of their logged losses
+  /usr/bin/python3 - "$1/metrics.jsonl" "$2/metrics.jsonl" <<'PY'
+import json, sys
+a, b = ([json.loads(l)["loss"] for l in open(f) if '"loss"' in l] for f in sys.argv[1:3])
+print(max(abs(x - y) / abs(x) for x, y in zip(a, b)))
+PY
+}
+
+declare -A rate gap
 for ((round = 0; round < rounds; ++round)); do
   one "$work/one$round";               rate[one]+="$(median_rate "$work/one$round") "
   ranks "$work/two$round";             rate[overlap]+="$(median_rate "$work/two$round") "
   ranks "$work/sync$round" --dist-no-overlap; rate[after]+="$(median_rate "$work/sync$round") "
+  gap[overlap]+="$(loss_gap "$work/one$round" "$work/two$round") "
+  gap[after]+="$(loss_gap "$work/one$round" "$work/sync$round") "
 done
-/usr/bin/python3 - "${rate[one]}" "${rate[overlap]}" "${rate[after]}" <<PY
+/usr/bin/python3 - "${rate[one]}" "${rate[overlap]}" "${rate[after]}" "0" "${gap[overlap]}" "${gap[after]}" <<PY
 import statistics, sys
 one, ov, af = (statistics.median(float(x) for x in a.split()) for a in sys.argv[1:4])
+gaps = [max(float(x) for x in a.split()) for a in sys.argv[4:7]]
 print("stage $stage, width $width, ${size} px, global batch $batch, $threads threads in all, $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))")
-print(f"{'variant':<36}{'samples/s':>10}{'vs 1 process':>14}")
-for name, v in (("1 process", one), ("2 ranks, all-reduce during backward", ov), ("2 ranks, all-reduce after backward", af)):
-    print(f"{name:<36}{v:>10.2f}{v / one:>13.2f}x")
+print(f"{'variant':<36}{'samples/s':>10}{'vs 1 process':>14}{'loss gap':>11}")
+for (name, v), g in zip((("1 process", one), ("2 ranks, all-reduce during backward", ov),
+                         ("2 ranks, all-reduce after backward", af)), gaps):
+    print(f"{name:<36}{v:>10.2f}{v / one:>13.2f}x{g:>11.1e}")
 PY
