@@ -21,6 +21,8 @@ std::string runtimeText() {
 #ifdef RGBDSOD_HAVE_CUDA_PROBE
   const auto probe = models::probeCuda();
   text += fmt::format("\nbuilt with CUDA kernels; CUDA runtime: {} device(s), {}", probe.devices, probe.status);
+  if (!probe.first_name.empty()) text += fmt::format(" ({})", probe.first_name);
+  text += fmt::format("\nown kernel on a torch CUDA tensor: {}", models::probeCudaOnTorchTensor());
 #endif
   return text;
 }

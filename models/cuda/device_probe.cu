@@ -1,5 +1,8 @@
 #include <cuda_runtime.h>
 
+#include <algorithm>
+#include <string>
+
 #include "rgbdsod/models/cuda_probe.h"
 
 namespace rgbdsod::models {
@@ -8,6 +11,13 @@ namespace {
 __global__ void fillIota(int* out, int n) {
   const int i = blockIdx.x * blockDim.x + threadIdx.x;
   if (i < n) out[i] = i;
+}
+
+// x <- a * x + b, grid-stride, on memory of any origin (a torch tensor's storage).
+__global__ void affine(float* x, long long n, float a, float b) {
+  for (long long i = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; i < n;
+       i += static_cast<long long>(gridDim.x) * blockDim.x)
+    x[i] = a * x[i] + b;
 }
 
 }  // namespace
@@ -43,6 +53,21 @@ CudaProbe probeCuda() {
   cudaFree(dev);
   probe.status = (copy == cudaSuccess && host[n - 1] == n - 1) ? "ok" : "kernel check failed";
   return probe;
+}
+
+std::string runProbeKernel(float* device_data, long long n, float a, float b, int device) {
+  cudaError_t err = cudaSetDevice(device);
+  if (err == cudaSuccess) {
+    constexpr int threads = 256;
+    const int blocks = static_cast<int>(std::min<long long>((n + threads - 1) / threads, 4096));
+    affine<<<blocks, threads>>>(device_data, n, a, b);
+    err = cudaGetLastError();
+    // The caller reads the result through another runtime (LibTorch's): finish here.
+    if (err == cudaSuccess) err = cudaDeviceSynchronize();
+  }
+  if (err == cudaSuccess) return {};
+  (void)cudaGetLastError();
+  return cudaGetErrorString(err);
 }
 
 }  // namespace rgbdsod::models

@@ -27,6 +27,14 @@ bool cudaAutocastEnabled() {
 #endif
 }
 
+at::ScalarType cudaAutocastDtype() {
+#ifdef RGBDSOD_AUTOCAST_PER_DEVICE
+  return at::autocast::get_autocast_dtype(at::kCUDA);
+#else
+  return at::autocast::get_autocast_gpu_dtype();
+#endif
+}
+
 void setCudaAutocast(bool enabled, at::ScalarType dtype) {
 #ifdef RGBDSOD_AUTOCAST_PER_DEVICE
   at::autocast::set_autocast_enabled(at::kCUDA, enabled);
@@ -120,6 +128,7 @@ AutocastScope::AutocastScope(const torch::Device& device, Precision precision) {
   if (!device.is_cuda() || precision == Precision::Fp32) return;
   active_ = true;
   was_enabled_ = cudaAutocastEnabled();
+  was_dtype_ = cudaAutocastDtype();
   setCudaAutocast(true, precision == Precision::Bf16 ? at::kBFloat16 : at::kHalf);
   at::autocast::increment_nesting();
 }
@@ -128,7 +137,7 @@ AutocastScope::~AutocastScope() {
   if (!active_) return;
   // The cast weights are cached while autocast is on; the outermost scope drops them.
   if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-  setCudaAutocast(was_enabled_, at::kHalf);
+  setCudaAutocast(was_enabled_, was_dtype_);
 }
 
 torch::Tensor GradScaler::scale(const torch::Tensor& loss) {

@@ -1,87 +1,88 @@
 #!/usr/bin/env bash
-# Issue 16 item 5 (partial): the same network in PyTorch eager (Debian's python3-torch) and in
-# rgbdsod (C++ LibTorch), same threads, same shapes, interleaved rounds (C++, eager, C++, ...).
-# Each run prints the median of its timed steps; the table shows the median over the rounds.
+# Issue 16 item 5: the same network in PyTorch eager and in rgbdsod (C++ LibTorch), same threads,
+# same shapes, same device and precision, interleaved rounds (C++, eager, eager, C++, ...). Each
+# run prints the median of its timed steps; the table shows the median over the rounds.
 #   train: forward + loss + backward + SGD step, model.train();  infer: NoGradGuard forward, eval.
-# Environment: RGBDSOD_BUILD_DIR (a configured build folder: the bench is built there with
-#   cmake --build; unset: scripts/build.sh rgbdsod_bench_train_step), ROUNDS (5), THREADS (nproc),
-#   NETWORKS ("teacher recnet"), PYTHON (/usr/bin/python3). About 3-4 minutes on 2 idle cores.
-# Run it on an otherwise idle machine: with THREADS equal to the cores and another process busy on
-# one of them, LibTorch's OpenMP barriers stall (measured: 25x slower teacher steps at 1/8 width
-# while a fuzzer held one of 2 cores), and the numbers say nothing about either side.
+# Environment:
+#   RGBDSOD_BUILD_DIR  a configured build folder: the bench is built there with cmake --build
+#                      (unset: scripts/build.sh rgbdsod_bench_train_step); CPP=path skips building
+#   NETWORKS           "teacher fuse recnet contrast" (default)
+#   CONFIGS            "width size batch steps warmup" sets separated by ';'
+#                      (default "0.125 128 8 10 3;0.5 256 2 5 2": the stages' width, then 1/2)
+#   ROUNDS (5), THREADS (nproc), PYTHON (/usr/bin/python3)
+#   DEVICE             cpu (default), cuda or cuda:N;  PRECISIONS "fp32" (default) or "fp32 bf16"
+#   DEADLINE           epoch seconds after which no further run starts (left out of the table);
+#   RUN_TIMEOUT        seconds per process (default 900);  RESULTS  file to append the JSON lines to
+# About 12 minutes for the defaults on 2 idle cores (ROUNDS=3: 7). Run it on an otherwise idle
+# machine: with THREADS equal to the cores and another process busy on one of them, LibTorch's
+# OpenMP barriers stall (measured: 25x slower teacher steps at 1/8 width while a fuzzer held one
+# of 2 cores), and the numbers say nothing about either side.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 rounds=${ROUNDS:-5}
 threads=${THREADS:-$(nproc)}
-networks=${NETWORKS:-teacher recnet}
+networks=${NETWORKS:-teacher fuse recnet contrast}
 python=${PYTHON:-/usr/bin/python3}
+device=${DEVICE:-cpu}
+precisions=${PRECISIONS:-fp32}
+deadline=${DEADLINE:-0}
+run_timeout=${RUN_TIMEOUT:-900}
+IFS=';' read -r -a configs <<<"${CONFIGS:-0.125 128 8 10 3;0.5 256 2 5 2}"
 
-if [[ -n "${RGBDSOD_BUILD_DIR:-}" ]]; then
-  build_dir=$RGBDSOD_BUILD_DIR
-  cmake --build "$build_dir" --target rgbdsod_bench_train_step -j 1 >/dev/null
+if [[ -n "${CPP:-}" ]]; then
+  cpp=$CPP
+elif [[ -n "${RGBDSOD_BUILD_DIR:-}" ]]; then
+  cmake --build "$RGBDSOD_BUILD_DIR" --target rgbdsod_bench_train_step -j 1 >/dev/null
+  cpp=$RGBDSOD_BUILD_DIR/tests/bench/rgbdsod_bench_train_step
 else
-  build_dir=$here/build
   bash "$here/scripts/build.sh" rgbdsod_bench_train_step >/dev/null
+  cpp=$here/build/tests/bench/rgbdsod_bench_train_step
 fi
-cpp=$build_dir/tests/bench/rgbdsod_bench_train_step
 py=$here/tests/bench/eager_train_step.py
 [[ -x "$cpp" ]] || { echo "missing $cpp" >&2; exit 1; }
-
-# width size batch steps warmup, per configuration (sized for the whole script to take ~3-4 minutes on 2 cores).
-configs=(
-  "0.125 128 8 10 3"
-  "0.5 256 2 5 2"
-)
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-for net in $networks; do
-  for cfg in "${configs[@]}"; do
-    read -r width size batch steps warmup <<<"$cfg"
-    tag="$net-$width-$size-$batch"
-    for ((r = 1; r <= rounds; ++r)); do
-      # Alternate which side goes first, so a drift in machine load hits both alike.
-      if ((r % 2 == 1)); then order="cpp eager"; else order="eager cpp"; fi
-      for impl in $order; do
-        if [[ $impl == cpp ]]; then
-          "$cpp" "$net" "$width" "$size" "$batch" "$threads" "$steps" "$warmup" >>"$out/$tag.cpp"
-        else
-          "$python" "$py" "$net" "$width" "$size" "$batch" "$threads" "$steps" "$warmup" >>"$out/$tag.eager"
-        fi
+# One process; its JSON line goes to FILE, a failure or a timeout is reported and skipped.
+run_one() {
+  local file=$1
+  shift
+  if ((deadline > 0 && $(date +%s) >= deadline)); then
+    echo "  skipped (time budget): $*" >&2
+    return 0
+  fi
+  local line
+  if line=$(timeout "$run_timeout" "$@" 2>"$out/stderr"); then
+    echo "$line" >>"$file"
+    [[ -n "${RESULTS:-}" ]] && echo "$line" >>"$RESULTS"
+  else
+    echo "  FAILED ($?): $* :: $(tail -n 3 "$out/stderr" | tr '\n' ' ')" >&2
+  fi
+  return 0
+}
+
+for ((r = 1; r <= rounds; ++r)); do
+  for net in $networks; do
+    for cfg in "${configs[@]}"; do
+      read -r width size batch steps warmup <<<"$cfg"
+      for prec in $precisions; do
+        tag="$net-$width-$size-$batch-$prec"
+        flags=(--device "$device" --precision "$prec")
+        # Alternate which side goes first, so a drift in machine load hits both alike.
+        if ((r % 2 == 1)); then order="cpp eager"; else order="eager cpp"; fi
+        for impl in $order; do
+          if [[ $impl == cpp ]]; then
+            run_one "$out/$tag.cpp" "$cpp" "$net" "$width" "$size" "$batch" "$threads" "$steps" "$warmup" "${flags[@]}"
+          else
+            run_one "$out/$tag.eager" "$python" "$py" "$net" "$width" "$size" "$batch" "$threads" "$steps" "$warmup" \
+              "${flags[@]}"
+          fi
+        done
+        echo "  $tag round $r/$rounds done" >&2
       done
-      echo "  $tag round $r/$rounds done" >&2
     done
   done
 done
 
-"$python" - "$out" "$threads" "$rounds" <<'EOF'
-import glob, json, os, statistics, subprocess, sys
-out, threads, rounds = sys.argv[1], sys.argv[2], sys.argv[3]
-model = "?"
-for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
-    if line.startswith("Model name:"):
-        model = line.split(":", 1)[1].strip()
-print(f"machine: {model}; {os.cpu_count()} logical CPUs; threads used: {threads}; rounds: {rounds} "
-      "(interleaved; medians of per-run medians)")
-hdr = ("network", "width", "size", "batch", "params C++/eager", "train ms C++", "train ms eager",
-       "eager/C++", "infer ms C++", "infer ms eager", "eager/C++")
-rows, bad = [], False
-for cpp_file in sorted(glob.glob(os.path.join(out, "*.cpp"))):
-    c = [json.loads(l) for l in open(cpp_file) if l.strip()]
-    e = [json.loads(l) for l in open(cpp_file[:-4] + ".eager") if l.strip()]
-    pc, pe = c[0]["params"], e[0]["params"]
-    if pc != pe or c[0]["param_tensors"] != e[0]["param_tensors"]:
-        bad = True
-    tc = statistics.median(x["train_ms"] for x in c); te = statistics.median(x["train_ms"] for x in e)
-    ic = statistics.median(x["infer_ms"] for x in c); ie = statistics.median(x["infer_ms"] for x in e)
-    rows.append((c[0]["network"], f"1/{round(1 / c[0]['width'])}", c[0]["size"], c[0]["batch"], f"{pc}/{pe}",
-                 f"{tc:.1f}", f"{te:.1f}", f"{te / tc:.2f}", f"{ic:.1f}", f"{ie:.1f}", f"{ie / ic:.2f}"))
-w = [max(len(str(r[i])) for r in rows + [hdr]) for i in range(len(hdr))]
-for r in [hdr] + rows:
-    print("  ".join(str(v).rjust(w[i]) for i, v in enumerate(r)))
-print("ratio > 1: C++ faster")
-if bad:
-    print("ERROR: parameter counts differ between C++ and eager: not the same network", file=sys.stderr)
-    sys.exit(1)
-EOF
+"$python" "$here/tests/bench/eager_vs_rgbdsod_table.py" "$out" "$threads" "$rounds"

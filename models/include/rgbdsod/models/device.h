@@ -47,6 +47,7 @@ class AutocastScope {
  private:
   bool active_ = false;
   bool was_enabled_ = false;
+  at::ScalarType was_dtype_ = at::kHalf;
 };
 
 // Dynamic loss scaling for fp16 (as torch.cuda.amp.GradScaler: init 2^16, growth 2 every 2000
