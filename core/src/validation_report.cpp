@@ -95,7 +95,9 @@ std::string formatValidationJson(const Dataset& dataset, const ValidationReport&
                         {"message", p.message}});
   }
   j["problems"] = std::move(problems);
-  return j.dump(2) + "\n";
+  // File names are bytes, not necessarily UTF-8 (a copy from another system): such a byte becomes
+  // U+FFFD here instead of failing the whole report.
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace rgbdsod::core

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "rgbdsod/core/input_limits.h"
 #include "rgbdsod/core/report_table.h"
 #include "rgbdsod/core/validation.h"
+#include "rgbdsod/core/zip_check.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -312,4 +314,65 @@ TEST(InputLimits, DeeplyNestedJsonIsRefusedWithoutRecursion) {
   EXPECT_THROW(checkJsonText("[" + at_limit + "]", "inline"), FileError);
   EnvGuard raise("RGBDSOD_MAX_JSON_DEPTH", "20000");
   EXPECT_NO_THROW(checkJsonText(deep, "inline"));
+}
+
+namespace {
+
+// Little-endian fields of {value, bytes}.
+void put(std::string& out, std::initializer_list<std::pair<std::uint64_t, int>> fields) {
+  for (const auto& [v, bytes] : fields)
+    for (int i = 0; i < bytes; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
+// A ZIP archive of stored entries, as LibTorch writes its checkpoints (without the ZIP64 records).
+std::string storedZip(const std::vector<std::pair<std::string, std::string>>& entries) {
+  std::string local, central;
+  for (const auto& [name, data] : entries) {
+    const std::uint64_t crc =
+        crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size()));
+    std::string common;  // flags, method (stored), time and date, CRC, sizes, name and extra lengths
+    put(common, {{0, 2}, {0, 2}, {0, 4}, {crc, 4}, {data.size(), 4}, {data.size(), 4}, {name.size(), 2}, {0, 2}});
+    central += "PK\x01\x02";
+    put(central, {{20, 2}, {20, 2}});
+    central += common;
+    put(central, {{0, 2}, {0, 2}, {0, 2}, {0, 4}, {local.size(), 4}});
+    central += name;
+    local += "PK\x03\x04";
+    put(local, {{20, 2}});
+    local += common + name + data;
+  }
+  std::string end = "PK\x05\x06";
+  put(end, {{0, 4}, {entries.size(), 2}, {entries.size(), 2}, {central.size(), 4}, {local.size(), 4}, {0, 2}});
+  return local + central + end;
+}
+
+}  // namespace
+
+// The check before LibTorch opens a checkpoint (LibTorch verifies no CRC; fuzz_checkpoint): a
+// consistent archive passes, a changed byte, a cut and a broken directory are named.
+TEST(ZipCheck, DamagedArchivesAreRefusedNamingTheFile) {
+  TempDir dir;
+  const fs::path file = dir / "a.pt";
+  const std::string good = storedZip({{"archive/data.pkl", "pickle bytes"}, {"archive/version", "3\n"}});
+  writeBytes(file, good);
+  EXPECT_NO_THROW(checkZipArchive(file));
+  const auto problem = [&](const std::string& bytes) -> std::string {
+    writeBytes(file, bytes);
+    try {
+      checkZipArchive(file);
+    } catch (const FileError& e) {
+      EXPECT_EQ(e.file(), file);
+      return e.problem();
+    }
+    return "accepted";
+  };
+  std::string flipped = good;
+  flipped[good.find("pickle") + 2] ^= 0x04;
+  EXPECT_NE(problem(flipped).find("archive/data.pkl does not match its CRC-32"), std::string::npos) << problem(flipped);
+  EXPECT_NE(problem(good.substr(0, good.size() - 30)).find("no ZIP end record"), std::string::npos);
+  EXPECT_NE(problem(good.substr(20)).find("outside the file"), std::string::npos) << problem(good.substr(20));
+  EXPECT_NE(problem("").find("no ZIP end record"), std::string::npos);
+  std::string moved = good;
+  moved[good.find("PK\x01\x02") + 42] = 7;  // the first entry's local header offset
+  EXPECT_NE(problem(moved).find("no local header"), std::string::npos) << problem(moved);
 }

@@ -17,6 +17,7 @@
 #include "rgbdsod/core/dataset.h"
 #include "rgbdsod/core/errors.h"
 #include "rgbdsod/core/validation.h"
+#include "rgbdsod/core/validation_report.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -291,4 +292,21 @@ TEST(Validation, UnreadableFileIsReported) {
   ASSERT_TRUE(WIFEXITED(status)) << "child did not exit normally";
   if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "cannot switch to user nobody (setuid failed)";
   EXPECT_EQ(WEXITSTATUS(status), 0) << "1: no unreadable problem reported, 3: validation threw";
+}
+
+// Found by fuzz_dataset_reader: a file name that is not UTF-8 (bytes from another system's copy)
+// made formatValidationJson throw nlohmann's type_error 316, so `dataset check --json` failed
+// instead of reporting; the byte now becomes U+FFFD in the JSON, the text report keeps it.
+TEST(Validation, JsonReportOfAFileNameThatIsNotUtf8) {
+  TempDir dir;
+  const fs::path root = dir / "ds";
+  goodSample(root, "a");
+  writeBytes(root / "GT" / "notes\xae.txt", "x");
+  const Dataset ds = openDataset(root);
+  const ValidationReport r = validate(ds);
+  ASSERT_EQ(r.warnings(), 1u) << listProblems(r);
+  std::string json;
+  ASSERT_NO_THROW(json = formatValidationJson(ds, r));
+  EXPECT_NE(json.find("notes\xef\xbf\xbd.txt"), std::string::npos) << json;
+  EXPECT_NE(formatValidationText(ds, r, 10).find("notes\xae.txt"), std::string::npos);
 }

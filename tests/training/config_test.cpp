@@ -305,3 +305,25 @@ TEST(ConfigSchema, OutOfRangeValuesAreRefusedAtResolveWithTheRange) {
   // The old spellings of data.depth still parse.
   EXPECT_EQ(resolveConfig("teacher", {}, {"data.depth=raw1"}).data.depth, core::DepthModality::Raw1);
 }
+
+// Found by fuzz_train_config: a --set value that is not JSON and not UTF-8 became a string that the
+// run's config.json cannot hold (nlohmann's dump throws type_error 316 when the run folder is
+// written); it is refused at resolve, naming the key.
+TEST(TrainConfig, SetValueThatIsNotUtf8IsRefusedNamingTheKey) {
+  auto [key, what] = configError([] { resolveConfig("teacher", {}, {"model.pretrained=/w/vgg\x8d.pt"}); });
+  EXPECT_EQ(key, "model.pretrained");
+  EXPECT_NE(what.find("UTF-8"), std::string::npos) << what;
+  // Valid UTF-8 beyond ASCII stays a plain value, and its config.json text can be written.
+  const auto c = resolveConfig("teacher", {}, {"model.pretrained=/w/vgg\xc3\xa9.pt"});
+  EXPECT_EQ(c.resolved["model"]["pretrained"], "/w/vgg\xc3\xa9.pt");
+  EXPECT_NO_THROW((void)c.resolved.dump());
+}
+
+// Values are range-checked as doubles: INT64_MAX as a double is 2^63, so the seed's old maximum let
+// --set seed=9223372036854775807 through to a double -> int64 conversion that overflows (undefined
+// behaviour, shown by fuzz_train_config under UBSan), and a seed above 2^53 was silently rounded.
+TEST(TrainConfig, SeedIsReadExactlyAndOneTooLargeForAnInt64IsRefused) {
+  EXPECT_EQ(configError([] { resolveConfig("teacher", {}, {"seed=9223372036854775807"}); }).first, "seed");
+  EXPECT_EQ(resolveConfig("teacher", {}, {"seed=9007199254740993"}).seed, 9007199254740993u);
+  EXPECT_EQ(resolveConfig("teacher", {}, {"seed=9223372036854774784"}).seed, 9223372036854774784u);
+}

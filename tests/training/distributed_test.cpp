@@ -324,3 +324,27 @@ TEST_F(Distributed, CudaOrBf16WithoutAGpuAreRefusedBeforeAnythingIsWritten) {
     EXPECT_FALSE(fs::exists(run)) << key;
   }
 }
+
+// A recipe under a launcher: rank 0 keeps the recipe folder, every rank runs the same steps, and
+// each step trains as it does in one process.
+TEST_F(Distributed, ARecipeRunsOnTwoRanksAsInOneProcess) {
+  auto args = [&](const fs::path& out) {
+    std::vector<std::string> a{"-q", "train", "--recipe", "supervision-transfer", "--data", data().string(), "--out",
+                               out.string(), "--resume"};
+    for (auto o : rgbdsod::test::tinyOverrides(4, 10)) {
+      if (o.rfind("data.batch_size=", 0) == 0) o = "data.batch_size=8";
+      a.insert(a.end(), {"--set", o});
+    }
+    return a;
+  };
+  fs::create_directories(tmp_ / "l1");
+  fs::create_directories(tmp_ / "l2");
+  ASSERT_EQ(runRanks(1, args(tmp_ / "one"), tmp_ / "l1").front(), 0) << readText(tmp_ / "l1/rank0.log");
+  ASSERT_EQ(runRanks(2, args(tmp_ / "two"), tmp_ / "l2"), (std::vector<int>{0, 0}))
+      << readText(tmp_ / "l2/rank0.log") << readText(tmp_ / "l2/rank1.log");
+  for (const char* step : {"1-teacher", "2-transfer"}) {
+    const auto a = loggedLosses(tmp_ / "one" / step), b = loggedLosses(tmp_ / "two" / step);
+    ASSERT_EQ(b.size(), 4u) << step;
+    EXPECT_LT(maxRelativeDifference(a, b), 1e-4) << step;
+  }
+}

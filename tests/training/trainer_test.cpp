@@ -3,6 +3,7 @@
 #include <torch/types.h>
 
 #include <fstream>
+#include <iterator>
 
 #include "rgbdsod/core/errors.h"
 #include "rgbdsod/training/checkpoint.h"
@@ -195,6 +196,39 @@ TEST_F(Trainer, CorruptNewestCheckpointIsNamedAndTheOlderOneIsUsed) {
   EXPECT_NE(r.warnings[0].find("step-000000004.pt"), std::string::npos);
   EXPECT_EQ(steps(run), (std::vector<std::int64_t>{1, 2, 3, 4}));
   EXPECT_TRUE(fs::exists(newest.string() + ".corrupt"));
+}
+
+// Found by fuzz_checkpoint: one changed byte in a TorchScript code/ entry of the archive
+// ("__buffers__" -> "__bufders__") crashed LibTorch's importer (SIGSEGV in
+// ScriptTypeParser::parseClassConstant), which reads entries without checking their CRC-32. The
+// damaged file is now refused by name, so the older checkpoint is used.
+TEST_F(Trainer, CheckpointWithADamagedCodeEntryIsRefusedNotCrashing) {
+  test::TempDir tmp;
+  const auto run = tmp / "run";
+  ASSERT_EQ(runTraining(request(run, test::tinyOverrides(4, 2)), {}, {}).outcome, TrainOutcome::Finished);
+  const fs::path newest = checkpointPath(run, 4);
+  std::string bytes;
+  {
+    std::ifstream in(newest, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const auto at = bytes.find("__buffers__ = [");
+  ASSERT_NE(at, std::string::npos);
+  bytes[at + 5] = 'd';
+  test::writeBytes(newest, bytes);
+
+  auto stage = makeStage(resolveConfig("teacher", {}, test::tinyOverrides(4, 2)));
+  try {
+    loadTrainCheckpoint(newest, stage->model(), nullptr);
+    ADD_FAILURE() << "a damaged checkpoint loaded";
+  } catch (const core::FileError& e) {
+    EXPECT_EQ(e.file(), newest);
+    EXPECT_NE(std::string(e.what()).find("CRC-32"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(restoreNewestCheckpoint(run, stage->model(), nullptr).state.step, 2);
+  // Cut short (a write that did not finish): refused as well.
+  test::writeBytes(newest, bytes.substr(0, bytes.size() / 2));
+  EXPECT_THROW(loadTrainCheckpoint(newest, stage->model(), nullptr), core::FileError);
 }
 
 TEST_F(Trainer, NonFiniteLossStopsAndKeepsTheLastGoodCheckpoint) {

@@ -11,6 +11,7 @@
 
 #include "rgbdsod/core/atomic_write.h"
 #include "rgbdsod/core/errors.h"
+#include "rgbdsod/core/zip_check.h"
 #include "rgbdsod/models/checkpoint_format.h"
 
 namespace rgbdsod::training {
@@ -59,6 +60,9 @@ void saveTrainCheckpoint(const fs::path& file, const torch::nn::Module& model,
 TrainState loadTrainCheckpoint(const fs::path& file, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
                                bool restore_rng) {
   if (!fs::is_regular_file(file)) throw core::FileError(file, "checkpoint not found");
+  // LibTorch checks no CRC and can crash on a damaged entry: refuse one here, named, so that
+  // restoreNewestCheckpoint falls back to the previous file.
+  core::checkZipArchive(file);
   TrainState s;
   try {
     torch::serialize::InputArchive archive;

@@ -140,7 +140,8 @@ TrainConfig typed(json resolved, std::map<std::string, std::string> origins) {
   const auto num = [&](const std::string& key) { return number(c, key, spec(key).min, spec(key).max); };
   const auto whole = [&](const std::string& key) { return static_cast<std::int64_t>(num(key)); };
   const auto pick = [&](const std::string& key) { return configChoice(c, key, spec(key).choices); };
-  c.seed = static_cast<std::uint64_t>(whole("seed"));
+  // Range-checked above; read exactly, as a double skips integers above 2^53.
+  c.seed = c.resolved.at("seed").get<std::uint64_t>();
 
   auto& d = c.data;
   d.size = static_cast<int>(whole("data.size"));
@@ -339,6 +340,11 @@ TrainConfig resolveConfig(const std::string& stage, const std::filesystem::path&
     if (key == "stage") throw ConfigError(key, "--set " + item, "use --stage");
     // Build {"a": {"b": value}} from "a.b" and overlay it like a file.
     json patch = parseOverrideValue(item.substr(eq + 1));
+    try {
+      (void)patch.dump();  // a bare word is any bytes: the run's config.json must be able to hold it
+    } catch (const json::type_error&) {
+      throw ConfigError(key, "--set " + item, "the value is not valid UTF-8");
+    }
     std::string rest = key;
     for (auto dot = rest.rfind('.'); ; dot = rest.rfind('.')) {
       const std::string leaf = dot == std::string::npos ? rest : rest.substr(dot + 1);

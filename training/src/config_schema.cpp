@@ -32,6 +32,9 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kSteps = static_cast<double>(INT64_C(1) << 40);  // "any count of steps"
+// The largest double below 2^63: values are range-checked as doubles, and INT64_MAX as a double is
+// 2^63, which does not fit an int64 (--set seed=9223372036854775807 was undefined behaviour).
+constexpr double kMaxSeed = 9223372036854774784.0;
 const std::vector<std::string> kPretrainStages{"contrast-intra", "contrast-inter", "contrast"};
 const std::vector<std::string> kContrastStages = kPretrainStages;
 const std::vector<std::string> kLsfStages{"teacher", "distill", "fuse"};
@@ -82,7 +85,7 @@ const std::vector<Row>& table() {
       // Keys of every stage.
       // Its one choice is the stage itself (walk fills it in): a config cannot change it.
       choice("stage", {}, "The stage these keys configure: chosen with --stage, not with --set."),
-      integer("seed", 0, static_cast<double>(INT64_MAX), "Random seed of the run."),
+      integer("seed", 0, kMaxSeed, "Random seed of the run."),
       integer("data.size", 32, 4096, "Square training resolution in pixels; a multiple of 32 (the VGG trunk has stride 32).",
               32),
       in(kContrastStages, integer("data.batch_size", 1, 4096, "Samples per optimiser step; ours 8, the paper's 64.")),
@@ -282,7 +285,7 @@ json schemaToJson(const std::vector<KeySpec>& schema) {
   json out = json::array();
   for (const auto& s : schema) {
     json j{{"key", s.key}, {"kind", toString(s.kind)}, {"default", s.value}, {"help", s.help}};
-    // Integer bounds as integers where they fit (seed's INT64_MAX does not, as a double).
+    // Integer bounds as integers where they fit (seed's maximum does not).
     const auto bound = [&s](double b) {
       return s.kind == KeyKind::Integer && std::fabs(b) < 9e18 ? json(static_cast<std::int64_t>(b)) : json(b);
     };

@@ -56,6 +56,15 @@ std::filesystem::path recipeStepFolder(const std::filesystem::path& run, const R
 // ones. Throws ConfigError for an override that no step takes.
 std::vector<std::vector<std::string>> distributeOverrides(const Recipe& recipe, const std::vector<std::string>& overrides);
 
+// What a recipe folder's recipe.json records: the recipe and the overrides it was started with.
+struct RecipeManifest {
+  std::string recipe;
+  std::vector<std::string> overrides;
+};
+// Reads recipe.json. Throws core::FileError naming the file when it is missing or not a manifest,
+// ConfigError("--recipe") when `requested` is set and names another recipe.
+RecipeManifest readRecipeManifest(const std::filesystem::path& manifest, const std::string& requested);
+
 // Runs the steps in order; stops at the first that does not finish (stopped, non-finite loss).
 RecipeResult runRecipe(const RecipeRequest& request, const TrainProgressFn& progress, const core::CancelToken& cancel);
 

@@ -1,0 +1,17 @@
+#pragma once
+// A cheap structural check of a ZIP archive (LibTorch's checkpoint format) before it is handed to a
+// reader that trusts it. LibTorch 1.13 reads entries without checking their CRC-32 and its
+// TorchScript importer crashes on some damaged entries (fuzz_checkpoint found a one-bit change in a
+// code/ entry that ends the process with SIGSEGV), so a damaged checkpoint would kill a resumed run
+// instead of being named and skipped for the previous one.
+#include <filesystem>
+
+namespace rgbdsod::core {
+
+// Throws FileError naming the file and the problem unless its end record (ZIP64 too), central
+// directory and local headers are consistent and inside the file, and every stored (uncompressed)
+// entry matches its CRC-32. Compressed entries are checked for their bounds only. Reads the file
+// once, in chunks.
+void checkZipArchive(const std::filesystem::path& file);
+
+}  // namespace rgbdsod::core
