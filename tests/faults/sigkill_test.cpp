@@ -125,6 +125,38 @@ class SigKill : public ::testing::Test {
     EXPECT_GE(c.killed, kKills / 4) << "too few kills landed during a run; " << seedNote();
   }
 
+  // A command that writes a new folder (`args(out)`), `what` also naming its <what>.json: run to the
+  // end once for the reference, then killed kKills times; each time the folder is absent or equal.
+  void expectNewFolderAbsentOrComplete(const rgbdsod::test::ScratchDir& tmp, const std::string& what,
+                                       std::size_t min_files,
+                                       const std::function<std::vector<std::string>(const fs::path&)>& args) {
+    const fs::path ref = tmp / "reference";
+    const auto d = runToEnd(args(ref), [&] { fs::remove_all(ref); });
+    const Files complete = snapshotFiles(ref);
+    ASSERT_GE(complete.size(), min_files);
+    expectImagesDecode(ref, complete, cv::Size(48, 40));
+    expectValidJson(complete.at(what + ".json"), what + ".json");
+    KillCounts counts;
+    int written = 0;
+    const auto out = [&](int i) { return tmp / ("out-" + std::to_string(i)); };
+    const auto prepare = [&](int i) {
+      fs::remove_all(out(i));
+      return args(out(i));
+    };
+    const auto check = [&](int i) {
+      if (fs::exists(out(i))) {
+        EXPECT_TRUE(snapshotFiles(out(i)) == complete)
+            << "kill " << i << ": " << out(i) << " is incomplete; " << seedNote();
+        ++written;
+        fs::remove_all(out(i));
+      }
+      removeTemporaries(tmp.path(), counts);
+    };
+    killLoop(d, prepare, check, counts);
+    summarise(what.c_str(), counts,
+              std::to_string(written) + " complete, " + std::to_string(kKills - written) + " absent");
+  }
+
   static void expectValidJson(const std::string& text, const std::string& what) {
     EXPECT_TRUE(nlohmann::json::accept(text)) << what << " is not valid JSON";
   }
@@ -203,68 +235,18 @@ TEST_F(SigKill, EvalReportIsAlwaysAbsentThePreviousOrTheCompleteNewReport) {
 // synth and noise write a new folder: after a kill it is absent or complete.
 TEST_F(SigKill, SynthDatasetIsAlwaysAbsentOrComplete) {
   rgbdsod::test::ScratchDir tmp("rgbdsod-sigkill-synth");
-  const auto args = [&](const fs::path& out) {
+  expectNewFolderAbsentOrComplete(tmp, "synth", 20, [](const fs::path& out) {
     return std::vector<std::string>{"-q",     "synth", "--count", "6", "--size", "48x40", "--seed", "5",
                                     "--out", out.string()};
-  };
-  const fs::path ref = tmp / "reference";
-  const auto d = runToEnd(args(ref), [&] { fs::remove_all(ref); });
-  const Files complete = snapshotFiles(ref);
-  ASSERT_GE(complete.size(), 20u);
-  expectImagesDecode(ref, complete, cv::Size(48, 40));
-  expectValidJson(complete.at("synth.json"), "synth.json");
-
-  KillCounts counts;
-  int written = 0;
-  const auto out = [&](int i) { return tmp / ("out-" + std::to_string(i)); };
-  const auto prepare = [&](int i) {
-    fs::remove_all(out(i));
-    return args(out(i));
-  };
-  const auto check = [&](int i) {
-    if (fs::exists(out(i))) {
-      EXPECT_TRUE(snapshotFiles(out(i)) == complete)
-          << "kill " << i << ": " << out(i) << " is incomplete; " << seedNote();
-      ++written;
-      fs::remove_all(out(i));
-    }
-    removeTemporaries(tmp.path(), counts);
-  };
-  killLoop(d, prepare, check, counts);
-  summarise("synth", counts, std::to_string(written) + " complete, " + std::to_string(kKills - written) + " absent");
+  });
 }
 
 TEST_F(SigKill, NoisyCopyIsAlwaysAbsentOrComplete) {
   rgbdsod::test::ScratchDir tmp("rgbdsod-sigkill-noise");
-  const auto args = [&](const fs::path& out) {
-    return std::vector<std::string>{"-q",     "noise", "--p",   "0.3", "--data", (data() / "ds" / "train").string(),
-                                    "--out", out.string()};
-  };
-  const fs::path ref = tmp / "reference";
-  const auto d = runToEnd(args(ref), [&] { fs::remove_all(ref); });
-  const Files complete = snapshotFiles(ref);
-  ASSERT_GE(complete.size(), 10u);
-  expectImagesDecode(ref, complete, cv::Size(48, 40));
-  expectValidJson(complete.at("noise.json"), "noise.json");
-
-  KillCounts counts;
-  int written = 0;
-  const auto out = [&](int i) { return tmp / ("out-" + std::to_string(i)); };
-  const auto prepare = [&](int i) {
-    fs::remove_all(out(i));
-    return args(out(i));
-  };
-  const auto check = [&](int i) {
-    if (fs::exists(out(i))) {
-      EXPECT_TRUE(snapshotFiles(out(i)) == complete)
-          << "kill " << i << ": " << out(i) << " is incomplete; " << seedNote();
-      ++written;
-      fs::remove_all(out(i));
-    }
-    removeTemporaries(tmp.path(), counts);
-  };
-  killLoop(d, prepare, check, counts);
-  summarise("noise", counts, std::to_string(written) + " complete, " + std::to_string(kKills - written) + " absent");
+  const fs::path train = data() / "ds" / "train";
+  expectNewFolderAbsentOrComplete(tmp, "noise", 10, [train](const fs::path& out) {
+    return std::vector<std::string>{"-q", "noise", "--p", "0.3", "--data", train.string(), "--out", out.string()};
+  });
 }
 
 // The HHA cache is rewritten file by file: after a kill every file in it is one the complete

@@ -2,10 +2,6 @@
 // store and restarts the workers (--max_restarts), and `rgbdsod train --resume` is the one
 // command it repeats. Debian 12's torchrun needs a one-line Python 3.11 fix (torchrun_compat.py);
 // the test skips with the reason when /usr/bin/python3 has no torch.
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <cmath>
 #include <fstream>
 #include <string>
@@ -22,20 +18,6 @@ using rgbdsod::test::runCommand;
 using rgbdsod::test::shellQuote;
 
 namespace {
-
-// A port nobody listens on now (the kernel's pick for port 0): torchrun 1.13 hands
-// --master_port=0 to the workers as MASTER_PORT=0 instead of the port its store took.
-int freePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
-  ::close(fd);
-  return ok ? ntohs(a.sin_port) : 29500;
-}
 
 std::vector<double> losses(const fs::path& run) {
   std::vector<double> out;
@@ -61,10 +43,13 @@ TEST(Torchrun, RestartsKilledRanksThatResumeAndMatchOneProcess) {
   ASSERT_EQ(runCommand(cli + train + " --out " + shellQuote(tmp / "one")).code, 0);
 
   // Both ranks SIGKILL themselves after step 10; the agent starts them again with the same command.
+  // A free port, not --master_port=0: torchrun 1.13 hands 0 to the workers as MASTER_PORT.
   const auto run = tmp / "run";
   const auto r = runCommand(std::string(RGBDSOD_INTEROP_PYTHON) + " " +
                             shellQuote(std::string(RGBDSOD_INTEROP_SCRIPTS) + "/torchrun_compat.py") +
-                            " --nproc_per_node=2 --master_port=" + std::to_string(freePort()) + " --max_restarts=1 --monitor_interval=1 --no_python " +
+                            " --nproc_per_node=2 --master_port=" +
+                            std::to_string(rgbdsod::test::freeLoopbackPort()) +
+                            " --max_restarts=1 --monitor_interval=1 --no_python " +
                             cli + train + " --out " + shellQuote(run) + " --set debug.sigkill_at_step=10 --resume");
   if (r.code == 77) GTEST_SKIP() << "python3-torch is not installed (" << r.err << ")";
   ASSERT_EQ(r.code, 0) << r.out << r.err;

@@ -29,6 +29,10 @@ class TempDir {
 // Writes bytes to a file, creating parent folders.
 void writeBytes(const std::filesystem::path& file, const std::string& bytes);
 
+// A loopback port nobody listens on now (the kernel's pick for port 0), for tests that start
+// processes which must meet at a port (data-parallel ranks). 29500 when none could be had.
+int freeLoopbackPort();
+
 }  // namespace rgbdsod::test
 
 // Skips the current test when ../shared/data is absent; binds `var` to the folder otherwise.

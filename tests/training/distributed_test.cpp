@@ -3,10 +3,8 @@
 // MASTER_ADDR, MASTER_PORT). Debian 12's own torchrun crashes at start on Python 3.11, so the test
 // is the launcher.
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,23 +34,6 @@ namespace fs = std::filesystem;
 using rgbdsod::test::TempDir;
 
 namespace {
-
-// A port nobody listens on now (the kernel's pick for port 0).
-int freePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  socklen_t len = sizeof a;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    ::close(fd);
-    return 29500;
-  }
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 struct Proc {
   pid_t pid = -1;
@@ -126,7 +107,7 @@ std::vector<std::string> trainArgs(const fs::path& data, const fs::path& run, in
 // Runs `args` as `world` ranks; returns each rank's exit status.
 std::vector<int> runRanks(int world, const std::vector<std::string>& args, const fs::path& logs,
                           std::chrono::seconds limit = std::chrono::seconds(120)) {
-  const int port = freePort();
+  const int port = rgbdsod::test::freeLoopbackPort();
   std::vector<Proc> procs;
   for (int r = 0; r < world; ++r)
     procs.push_back(spawnCli(args, rankEnv(r, world, port), logs / ("rank" + std::to_string(r) + ".log")));
@@ -205,7 +186,7 @@ TEST_F(Distributed, TwoRanksOfFourTrainAsOneProcessOfEight) {
 
 TEST_F(Distributed, AKilledRankEndsTheOtherWithANamedError) {
   const auto run = tmp_ / "run";
-  const int port = freePort();
+  const int port = rgbdsod::test::freeLoopbackPort();
   const auto args = trainArgs(data(), run, 100000, {"--dist-timeout", "60"});
   const Proc r0 = spawnCli(args, rankEnv(0, 2, port), tmp_ / "rank0.log");
   const Proc r1 = spawnCli(args, rankEnv(1, 2, port), tmp_ / "rank1.log");
