@@ -85,7 +85,8 @@ DistEnv readDistEnv(const EnvLookup& get) {
     env.local_rank = intVariable(get, "SLURM_LOCALID", 0, 0, env.local_world - 1);
     if (get("MASTER_ADDR") == nullptr)
       throw core::Error(fmt::format("SLURM_NTASKS={} but MASTER_ADDR is not set: export MASTER_ADDR (the first node "
-                                    "of the job) and MASTER_PORT in the job script before srun",
+                                    "of the job) and MASTER_PORT in the job script before srun, or unset "
+                                    "SLURM_NTASKS to train in this one process",
                                     env.world));
   } else {
     return env;
