@@ -304,6 +304,17 @@ TEST_F(Distributed, CudaOrBf16WithoutAGpuAreRefusedBeforeAnythingIsWritten) {
     EXPECT_NE(out.find(expected), std::string::npos) << out;
     EXPECT_FALSE(fs::exists(run)) << key;
   }
+  // Inference too: a run is refused a missing GPU before any prediction is written.
+  const auto run = tmp_ / "cpu-run";
+  fs::create_directories(tmp_ / "l5");
+  ASSERT_EQ(runRanks(1, trainArgs(data(), run, 2), tmp_ / "l5").front(), 0) << readText(tmp_ / "l5/rank0.log");
+  const Proc infer = spawnCli({"infer", "--run", run.string(), "--data", (data() / "test").string(), "--out",
+                               (tmp_ / "pred").string(), "--device", "cuda:1"},
+                              {}, tmp_ / "infer.log");
+  EXPECT_NE(waitFor(infer, std::chrono::seconds(60)), 0);
+  const std::string out = readText(tmp_ / "infer.log");
+  EXPECT_NE(out.find("--device: device cuda:1: no CUDA device was found"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(tmp_ / "pred"));
 }
 
 // A recipe under a launcher: rank 0 keeps the recipe folder, every rank runs the same steps, and
