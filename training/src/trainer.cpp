@@ -124,9 +124,7 @@ TrainResult trainInFolder(const TrainRequest& req, const TrainProgressFn& progre
   RunStart start;
   const std::string shared = ranks.fromRankZero("start", [&] {
     start = decideRunStart(req);
-    return nlohmann::json{{"config", start.config.resolved}, {"from_checkpoint", start.from_checkpoint},
-                          {"debug", start.config.resolved.value("debug", nlohmann::json::object())}}
-        .dump();
+    return nlohmann::json{{"config", start.config.resolved}, {"from_checkpoint", start.from_checkpoint}}.dump();
   });
   if (!writer) {
     const auto j = nlohmann::json::parse(shared);
