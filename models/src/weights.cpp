@@ -16,6 +16,7 @@
 #include <torch/utils.h>
 
 #include "rgbdsod/core/atomic_write.h"
+#include "rgbdsod/core/zip_check.h"
 
 namespace rgbdsod::models {
 namespace {
@@ -63,6 +64,14 @@ std::string widthHint(const torch::Tensor& source, const torch::Tensor& target) 
 TensorMap readTensorArchive(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw core::FileError(path, "cannot open the weight archive");
+  // Both readers below trust the ZIP structure, and LibTorch 1.13 neither checks entry CRCs nor
+  // survives some damaged entries (see zip_check.h): a downloaded, truncated .pt must be named,
+  // not end the process.
+  try {
+    core::checkZipArchive(path);
+  } catch (const core::FileError& e) {
+    throw core::FileError(path, e.problem() + ". A weight archive is what torch.save(dict(m.state_dict()), path) writes");
+  }
   const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::string pickle_problem;
   try {

@@ -195,6 +195,33 @@ TEST(LsfWeights, ExportIsATensorDictThatReadsBack) {
   for (const auto& item : params) EXPECT_TRUE(torch::equal(back.at(item.key()), item.value())) << item.key();
 }
 
+TEST(LsfWeights, DamagedOrTruncatedArchiveIsRefusedNamingTheFileNotLoadedSilently) {
+  TempDir dir;
+  LsfStream net(streamOptions(1.0 / 32, 3));
+  exportParameters(*net, dir / "export.pt");
+  std::string bytes;
+  {
+    std::ifstream in(dir / "export.pt", std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  // The middle of the file lies in a tensor's stored bytes: LibTorch alone would load the changed
+  // weight without a word.
+  std::string flipped = bytes;
+  flipped[flipped.size() / 2] = static_cast<char>(flipped[flipped.size() / 2] ^ 0x10);
+  rgbdsod::core::writeFileAtomic(dir / "flipped.pt", flipped);
+  rgbdsod::core::writeFileAtomic(dir / "truncated.pt", bytes.substr(0, bytes.size() * 2 / 3));
+  for (const char* name : {"flipped.pt", "truncated.pt"}) {
+    try {
+      readTensorArchive(dir / name);
+      ADD_FAILURE() << name << " was read";
+    } catch (const rgbdsod::core::FileError& e) {
+      EXPECT_EQ(e.file(), dir / name);
+      EXPECT_NE(e.problem().find("damaged archive"), std::string::npos) << e.what();
+      EXPECT_NE(e.problem().find("torch.save"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(LsfWeights, CheckpointRoundTripGivesIdenticalOutputsAndOptimiserState) {
   TempDir dir;
   const torch::Tensor rgb = torch::rand({1, 3, 64, 64});
