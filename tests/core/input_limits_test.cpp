@@ -324,14 +324,32 @@ void put(std::string& out, std::initializer_list<std::pair<std::uint64_t, int>> 
     for (int i = 0; i < bytes; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
 }
 
-// A ZIP archive of stored entries, as LibTorch writes its checkpoints (without the ZIP64 records).
-std::string storedZip(const std::vector<std::pair<std::string, std::string>>& entries) {
+// Raw deflate (no zlib header), as ZIP method 8 holds it.
+std::string rawDeflate(const std::string& data) {
+  z_stream z{};
+  EXPECT_EQ(deflateInit2(&z, 6, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(deflateBound(&z, static_cast<uLong>(data.size())), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+// A ZIP archive as LibTorch writes its checkpoints (without the ZIP64 records): entries stored
+// (method 0, tensor data) or deflated (method 8, LibTorch's code/ entries).
+std::string zipArchive(const std::vector<std::pair<std::string, std::string>>& entries, int method = 0) {
   std::string local, central;
   for (const auto& [name, data] : entries) {
     const std::uint64_t crc =
         crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size()));
-    std::string common;  // flags, method (stored), time and date, CRC, sizes, name and extra lengths
-    put(common, {{0, 2}, {0, 2}, {0, 4}, {crc, 4}, {data.size(), 4}, {data.size(), 4}, {name.size(), 2}, {0, 2}});
+    const std::string packed = method == 8 ? rawDeflate(data) : data;
+    std::string common;  // flags, method, time and date, CRC, sizes, name and extra lengths
+    put(common, {{0, 2}, {static_cast<std::uint64_t>(method), 2}, {0, 4}, {crc, 4}, {packed.size(), 4},
+                 {data.size(), 4}, {name.size(), 2}, {0, 2}});
     central += "PK\x01\x02";
     put(central, {{20, 2}, {20, 2}});
     central += common;
@@ -339,11 +357,23 @@ std::string storedZip(const std::vector<std::pair<std::string, std::string>>& en
     central += name;
     local += "PK\x03\x04";
     put(local, {{20, 2}});
-    local += common + name + data;
+    local += common + name + packed;
   }
   std::string end = "PK\x05\x06";
   put(end, {{0, 4}, {entries.size(), 2}, {entries.size(), 2}, {central.size(), 4}, {local.size(), 4}, {0, 2}});
   return local + central + end;
+}
+
+// The problem checkZipArchive names in `bytes` written to `file`, or "accepted".
+std::string zipProblem(const fs::path& file, const std::string& bytes) {
+  writeBytes(file, bytes);
+  try {
+    checkZipArchive(file);
+  } catch (const FileError& e) {
+    EXPECT_EQ(e.file(), file);
+    return e.problem();
+  }
+  return "accepted";
 }
 
 }  // namespace
@@ -353,19 +383,10 @@ std::string storedZip(const std::vector<std::pair<std::string, std::string>>& en
 TEST(ZipCheck, DamagedArchivesAreRefusedNamingTheFile) {
   TempDir dir;
   const fs::path file = dir / "a.pt";
-  const std::string good = storedZip({{"archive/data.pkl", "pickle bytes"}, {"archive/version", "3\n"}});
+  const std::string good = zipArchive({{"archive/data.pkl", "pickle bytes"}, {"archive/version", "3\n"}});
   writeBytes(file, good);
   EXPECT_NO_THROW(checkZipArchive(file));
-  const auto problem = [&](const std::string& bytes) -> std::string {
-    writeBytes(file, bytes);
-    try {
-      checkZipArchive(file);
-    } catch (const FileError& e) {
-      EXPECT_EQ(e.file(), file);
-      return e.problem();
-    }
-    return "accepted";
-  };
+  const auto problem = [&](const std::string& bytes) { return zipProblem(file, bytes); };
   std::string flipped = good;
   flipped[good.find("pickle") + 2] ^= 0x04;
   EXPECT_NE(problem(flipped).find("archive/data.pkl does not match its CRC-32"), std::string::npos) << problem(flipped);
@@ -375,4 +396,44 @@ TEST(ZipCheck, DamagedArchivesAreRefusedNamingTheFile) {
   std::string moved = good;
   moved[good.find("PK\x01\x02") + 42] = 7;  // the first entry's local header offset
   EXPECT_NE(problem(moved).find("no local header"), std::string::npos) << problem(moved);
+}
+
+// LibTorch deflates the code/ entries of a checkpoint and allocates an entry's declared size
+// before inflating it (fuzz_checkpoint: 251 packed bytes declaring 4294903751): the check inflates
+// each deflated entry in bounded chunks, so a forged size, a damaged stream or a method LibTorch
+// does not write is named, and a consistent deflated entry passes.
+TEST(ZipCheck, DeflatedEntriesAreInflatedInBoundedChunksAndAForgedSizeIsRefused) {
+  TempDir dir;
+  const fs::path file = dir / "a.pt";
+  std::string code;
+  for (int i = 0; i < 4000; ++i) code += "def forward(self, x):\n  return x  # " + std::to_string(i) + "\n";
+  const std::string good = zipArchive({{"archive/code/__torch__/m.py", code}, {"archive/version", "3\n"}}, 8);
+  ASSERT_LT(good.size(), code.size() / 4);  // really deflated
+  EXPECT_EQ(zipProblem(file, good), "accepted");
+
+  const std::size_t central = good.find("PK\x01\x02");
+  std::string forged = good;  // the first entry's uncompressed size, as in the fuzz finding
+  for (int i = 0; i < 4; ++i) forged[central + 24 + i] = static_cast<char>((4294903751u >> (8 * i)) & 0xff);
+  const std::string forged_problem = zipProblem(file, forged);
+  EXPECT_NE(forged_problem.find("entry archive/code/__torch__/m.py inflates to " + std::to_string(code.size()) +
+                                " bytes, not the 4294903751 its header declares"),
+            std::string::npos)
+      << forged_problem;
+
+  std::string small = good;  // a declared size below what the stream holds stops the inflation there
+  small[central + 24] = 10;
+  small[central + 25] = small[central + 26] = small[central + 27] = 0;
+  const std::string small_problem = zipProblem(file, small);
+  EXPECT_NE(small_problem.find("does not inflate to the 10 bytes its header declares"), std::string::npos)
+      << small_problem;
+
+  std::string flipped = good;  // a changed compressed byte: a broken stream or a wrong CRC
+  flipped[good.find("m.py") + 4 + 40] ^= 0x10;
+  const std::string flipped_problem = zipProblem(file, flipped);
+  EXPECT_NE(flipped_problem.find("archive/code/__torch__/m.py"), std::string::npos) << flipped_problem;
+  EXPECT_NE(flipped_problem, "accepted");
+
+  std::string bzip2 = good;  // compression method 12 in the central directory
+  bzip2[central + 10] = 12;
+  EXPECT_NE(zipProblem(file, bzip2).find("compression method 12"), std::string::npos) << zipProblem(file, bzip2);
 }

@@ -20,7 +20,7 @@ namespace {
 
 std::filesystem::path scratchFile() {
   const std::filesystem::path dir = std::filesystem::exists("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path();
-  return dir / ("rgbdsod-fuzz-" + std::to_string(::getpid()) + ".img");
+  return dir / ("rgbdsod-fuzz-" + std::to_string(::getpid()) + ".png");
 }
 
 }  // namespace

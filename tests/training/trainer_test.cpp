@@ -231,6 +231,38 @@ TEST_F(Trainer, CheckpointWithADamagedCodeEntryIsRefusedNotCrashing) {
   EXPECT_THROW(loadTrainCheckpoint(newest, stage->model(), nullptr), core::FileError);
 }
 
+// Fuzz finding (tests/fuzz/findings/checkpoint-code-entry-forged-size.pt): a deflated code/ entry
+// whose header declares 4294903751 bytes made LibTorch allocate 4 GiB before inflating it. The
+// archive check inflates it in bounded chunks first and names the entry.
+TEST_F(Trainer, CheckpointWhoseCodeEntryDeclaresAForgedSizeIsRefusedBeforeLibTorchAllocatesIt) {
+  test::TempDir tmp;
+  const auto run = tmp / "run";
+  ASSERT_EQ(runTraining(request(run, test::tinyOverrides(2, 2)), {}, {}).outcome, TrainOutcome::Finished);
+  const fs::path newest = checkpointPath(run, 2);
+  std::string bytes;
+  {
+    std::ifstream in(newest, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  // The first deflated entry in the central directory (method field at +10, its size at +24).
+  std::size_t central = bytes.find("PK\x01\x02");
+  while (central != std::string::npos && bytes[central + 10] != 8) central = bytes.find("PK\x01\x02", central + 4);
+  ASSERT_NE(central, std::string::npos) << "LibTorch wrote no deflated entry";
+  const std::string name(&bytes[central + 46], static_cast<unsigned char>(bytes[central + 28]));
+  for (int i = 0; i < 4; ++i) bytes[central + 24 + i] = static_cast<char>((4294903751u >> (8 * i)) & 0xff);
+  test::writeBytes(newest, bytes);
+
+  auto stage = makeStage(resolveConfig("teacher", {}, test::tinyOverrides(2, 2)));
+  try {
+    loadTrainCheckpoint(newest, stage->model(), nullptr);
+    ADD_FAILURE() << "a checkpoint with a forged entry size loaded";
+  } catch (const core::FileError& e) {
+    EXPECT_EQ(e.file(), newest);
+    EXPECT_NE(std::string(e.what()).find("entry " + name), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("not the 4294903751 its header declares"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(Trainer, NonFiniteLossStopsAndKeepsTheLastGoodCheckpoint) {
   test::TempDir tmp;
   auto o = test::tinyOverrides(6, 2);

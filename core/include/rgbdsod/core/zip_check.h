@@ -9,9 +9,9 @@
 namespace rgbdsod::core {
 
 // Throws FileError naming the file and the problem unless its end record (ZIP64 too), central
-// directory and local headers are consistent and inside the file, and every stored (uncompressed)
-// entry matches its CRC-32. Compressed entries are checked for their bounds only. Reads the file
-// once, in chunks.
+// directory and local headers are consistent and inside the file, and every entry (stored, or
+// deflated and inflated here in chunks without being kept) has its declared size and CRC-32. Other
+// compression methods are refused. Reads the file once, in chunks.
 void checkZipArchive(const std::filesystem::path& file);
 
 }  // namespace rgbdsod::core
