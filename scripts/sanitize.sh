@@ -4,16 +4,19 @@
 # Usage: scripts/sanitize.sh [address,undefined|thread] [ctest -R regex]
 #   address,undefined (default): the whole suite unless a regex is given.
 #   thread: the threaded parts that do not load LibTorch (core_tests: the evaluator's workers, the
-#           HHA cache, validation), because LibTorch's OpenMP runtime is not TSan-instrumented.
+#           HHA cache, validation; ui_session_threads_tests: the dataset session and thumbnail
+#           model), because LibTorch's OpenMP runtime is not TSan-instrumented.
 # Environment: RGBDSOD_SANITIZE_BUILD_DIR (default build-<sanitizer>), RGBDSOD_SANITIZE_TARGETS
-# (cmake targets to build; default all, or core_tests for thread).
+# (cmake targets to build; default all, or those two for thread).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 san=${1:-address,undefined}
 filter=${2:-}
 build_dir=${RGBDSOD_SANITIZE_BUILD_DIR:-$here/build-${san//,/-}}
 targets=${RGBDSOD_SANITIZE_TARGETS:-}
-if [[ "$san" == thread && -z "$targets" ]]; then targets=core_tests; filter=${filter:-^core_tests$}; fi
+if [[ "$san" == thread && -z "$targets" ]]; then
+  targets="core_tests ui_session_threads_tests"; filter=${filter:-^(core_tests|ui_session_threads_tests)$}
+fi
 
 bash "$here/packaging/install-deps.sh"
 launcher=()

@@ -165,7 +165,11 @@ void SessionTest::readyThumbnailsAreAnnouncedInBatches() {
     for (int r = first; r <= last; ++r) announced.insert(r);
   }
   QCOMPARE(announced.size(), 8);
+  // Coalescing needs decodes faster than the announce delay, which a ThreadSanitizer build
+  // (5-15x slower) does not give; that build checks the threads, this build the batching.
+#ifndef RGBDSOD_SLOW_THREADS_BUILD
   QVERIFY2(changed.size() < 8, "ready rows should be coalesced into fewer dataChanged signals");
+#endif
 }
 
 void SessionTest::eventLoopRunsWhileALargeDatasetValidates() {
