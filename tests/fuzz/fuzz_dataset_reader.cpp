@@ -91,7 +91,7 @@ void check(const fs::path& root) {
       }
       (void)rgbdsod::core::formatValidationText(ds, report, 50);
       // The --json report must be JSON whatever the file names are.
-      (void)nlohmann::json::parse(rgbdsod::core::formatValidationJson(ds, report));
+      [[maybe_unused]] const nlohmann::json parsed = nlohmann::json::parse(rgbdsod::core::formatValidationJson(ds, report));
       for (std::size_t i = 0; i < ds.size(); ++i) {
         try {
           (void)ds.load(i);
