@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <fstream>
+#include <istream>
 #include <string>
 #include <vector>
 
@@ -33,10 +34,12 @@ std::uint64_t little(const unsigned char* p, int n) {
 
 class Archive {
  public:
-  explicit Archive(const fs::path& file) : file_(file), in_(file, std::ios::binary) {
-    std::error_code ec;
-    size_ = fs::file_size(file, ec);
-    if (!in_ || ec) throw FileError(file, "cannot open the archive");
+  Archive(std::istream& in, const fs::path& file) : file_(file), in_(in) {
+    in_.clear();
+    in_.seekg(0, std::ios::end);
+    const std::streamoff end = in_.tellg();
+    if (!in_ || end < 0) throw FileError(file, "cannot read the archive");
+    size_ = static_cast<std::uint64_t>(end);
   }
   std::uint64_t size() const { return size_; }
 
@@ -113,7 +116,7 @@ class Archive {
 
  private:
   fs::path file_;
-  std::ifstream in_;
+  std::istream& in_;
   std::uint64_t size_ = 0;
 };
 
@@ -152,7 +155,13 @@ Directory findDirectory(Archive& a) {
 }  // namespace
 
 void checkZipArchive(const fs::path& file) {
-  Archive a(file);
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw FileError(file, "cannot open the archive");
+  checkZipArchive(in, file);
+}
+
+void checkZipArchive(std::istream& in, const fs::path& file) {
+  Archive a(in, file);
   const Directory d = findDirectory(a);
   const std::vector<unsigned char> cd = a.read(d.offset, d.size, "the central directory");
   std::uint64_t p = 0;

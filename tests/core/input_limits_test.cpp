@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -436,4 +438,32 @@ TEST(ZipCheck, DeflatedEntriesAreInflatedInBoundedChunksAndAForgedSizeIsRefused)
   std::string bzip2 = good;  // compression method 12 in the central directory
   bzip2[central + 10] = 12;
   EXPECT_NE(zipProblem(file, bzip2).find("compression method 12"), std::string::npos) << zipProblem(file, bzip2);
+}
+
+// A run's trainer prunes old checkpoints while a viewer may be loading one: the check reads an
+// open stream, so a reader that opened the file checks (and then loads) it even after the trainer
+// unlinked it. Messages still name the file.
+TEST(ZipCheck, AnOpenArchiveIsCheckedAfterItsFileWasRemoved) {
+  TempDir dir;
+  const fs::path file = dir / "step-000000010.pt";
+  const std::string good = zipArchive({{"archive/data.pkl", "pickle bytes"}, {"archive/version", "3\n"}});
+  writeBytes(file, good);
+  std::ifstream in(file, std::ios::binary);
+  ASSERT_TRUE(in);
+  fs::remove(file);
+  EXPECT_NO_THROW(checkZipArchive(in, file));
+  EXPECT_THROW(checkZipArchive(file), FileError);  // by path it is gone
+
+  std::string flipped = good;
+  flipped[good.find("pickle") + 2] ^= 0x04;
+  writeBytes(file, flipped);
+  std::ifstream damaged(file, std::ios::binary);
+  fs::remove(file);
+  try {
+    checkZipArchive(damaged, file);
+    ADD_FAILURE() << "a damaged archive was accepted";
+  } catch (const FileError& e) {
+    EXPECT_EQ(e.file(), file);
+    EXPECT_NE(e.problem().find("archive/data.pkl does not match its CRC-32"), std::string::npos) << e.problem();
+  }
 }

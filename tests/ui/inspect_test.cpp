@@ -75,6 +75,7 @@ class InspectTest : public QObject {
   void figureBuilderWritesTheChosenSamplesTimesRunsAndFolders();
   void studioScreenshotOfInspectOnARun();
   void aFolderThatIsNotARunIsRefusedNamingIt();
+  void repeatedLoadsAndReloadsOfOneRunCoalesce();
 
  private:
   void openWindow(ui::MainWindow& window);
@@ -415,6 +416,30 @@ void InspectTest::aFolderThatIsNotARunIsRefusedNamingIt() {
            qPrintable(message));
   QVERIFY(window.inspectView()->isSettled());  // nothing left waiting
   QCOMPARE(window.inspectSession()->side(InspectSession::Primary).source.kind, ui::MapSource::Kind::None);
+}
+
+// Follow mode asks for a load on every checkpoint; a slow load (a sanitizer build, a big model)
+// used to start one more load of the same folder each time, which added the run again and again.
+void InspectTest::repeatedLoadsAndReloadsOfOneRunCoalesce() {
+  ui::ModelBridge models;
+  QSignalSpy loaded(&models, &ui::ModelBridge::runLoaded);
+  QSignalSpy reloaded(&models, &ui::ModelBridge::runReloaded);
+  QSignalSpy failed(&models, &ui::ModelBridge::runLoadFailed);
+  const QString teacher = QDir(lsf_).filePath(QStringLiteral("1-teacher"));
+  for (int i = 0; i < 5; ++i) models.loadRun(teacher);
+  QCOMPARE(models.loadsInFlight(), 1);
+  QTRY_VERIFY_WITH_TIMEOUT(models.loadsInFlight() == 0, 60000);
+  QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.front().at(1).toString()));
+  QCOMPARE(models.runs().size(), std::size_t{1});
+  QCOMPARE(loaded.count(), 1);
+  const int id = models.runs().front().id;
+  for (int i = 0; i < 5; ++i) models.reloadRun(id);
+  QCOMPARE(models.loadsInFlight(), 1);
+  // The first reload, then one more for the four asked for while it ran.
+  QTRY_VERIFY_WITH_TIMEOUT(reloaded.count() == 2 && models.loadsInFlight() == 0, 60000);
+  QTest::qWait(100);
+  QCOMPARE(reloaded.count(), 2);
+  QCOMPARE(models.runs().size(), std::size_t{1});
 }
 
 QTEST_MAIN(InspectTest)

@@ -1,6 +1,7 @@
 #include "rgbdsod/training/checkpoint.h"
 
 #include <algorithm>
+#include <fstream>
 #include <mutex>
 #include <sstream>
 
@@ -60,15 +61,22 @@ void saveTrainCheckpoint(const fs::path& file, const torch::nn::Module& model,
 TrainState loadTrainCheckpoint(const fs::path& file, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
                                bool restore_rng) {
   if (!fs::is_regular_file(file)) throw core::FileError(file, "checkpoint not found");
+  // One open file for the check and the load: the run's trainer may prune this checkpoint
+  // meanwhile (keep_checkpoints), and an unlinked file stays readable while it is open. Opening
+  // the path twice made a load slower than the pruning fail for every file it had listed.
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw core::FileError(file, "checkpoint not found");
   // LibTorch checks no CRC and can crash on a damaged entry: refuse one here, named, so that
   // restoreNewestCheckpoint falls back to the previous file.
-  core::checkZipArchive(file);
+  core::checkZipArchive(in, file);
+  in.clear();
+  in.seekg(0);
   TrainState s;
   try {
     torch::serialize::InputArchive archive;
     // Mapped onto the model's device: a checkpoint written on CUDA loads on the CPU and back, and
     // Module::load would otherwise move a parameter to the device it was saved from.
-    archive.load_from(file.string(), modelDevice(model));
+    archive.load_from(in, modelDevice(model));
     torch::serialize::InputArchive model_archive;
     archive.read("model", model_archive);
     const std::string mismatch = models::describeArchitectureMismatch(model_archive, model, models::readModelFormat(archive));

@@ -55,6 +55,8 @@ void ModelBridge::loadRun(const QString& folder) {
     QMetaObject::invokeMethod(this, [this, id] { emit runLoaded(id); }, Qt::QueuedConnection);
     return;
   }
+  if (loading_folders_.contains(absolute)) return;
+  loading_folders_.insert(absolute);
   training::ModelCore* core_ptr = &core();
   ++loads_in_flight_;
   loader_.start([this, core_ptr, absolute, alive = alive_] {
@@ -72,6 +74,7 @@ void ModelBridge::loadRun(const QString& folder) {
         [this, alive, absolute, id, description = std::move(description), error] {
           if (!*alive) return;
           --loads_in_flight_;
+          loading_folders_.remove(absolute);
           if (!error.isEmpty()) {
             emit runLoadFailed(absolute, error);
             return;
@@ -87,6 +90,11 @@ void ModelBridge::loadRun(const QString& folder) {
 void ModelBridge::reloadRun(training::RunId id) {
   const LoadedRun* r = run(id);
   if (!r) return;
+  if (reloading_.contains(id)) {
+    reload_again_.insert(id);
+    return;
+  }
+  reloading_.insert(id);
   training::ModelCore* core_ptr = &core();
   const QString folder = r->folder;
   ++loads_in_flight_;
@@ -103,15 +111,19 @@ void ModelBridge::reloadRun(training::RunId id) {
         [this, alive, id, folder, description = std::move(description), error] {
           if (!*alive) return;
           --loads_in_flight_;
+          reloading_.remove(id);
+          // A newer checkpoint came while this one loaded: one more reload picks it up.
+          const bool again = reload_again_.remove(id);
           if (!error.isEmpty()) {
             emit runLoadFailed(folder, error);
-            return;
+          } else {
+            for (LoadedRun& loaded : runs_) {
+              if (loaded.id == id) loaded.description = description;
+            }
+            emit runsChanged();
+            emit runReloaded(id);
           }
-          for (LoadedRun& loaded : runs_) {
-            if (loaded.id == id) loaded.description = description;
-          }
-          emit runsChanged();
-          emit runReloaded(id);
+          if (again) reloadRun(id);
         },
         Qt::QueuedConnection);
   });

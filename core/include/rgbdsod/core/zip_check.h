@@ -5,6 +5,7 @@
 // code/ entry that ends the process with SIGSEGV), so a damaged checkpoint would kill a resumed run
 // instead of being named and skipped for the previous one.
 #include <filesystem>
+#include <iosfwd>
 
 namespace rgbdsod::core {
 
@@ -13,5 +14,8 @@ namespace rgbdsod::core {
 // deflated and inflated here in chunks without being kept) has its declared size and CRC-32. Other
 // compression methods are refused. Reads the file once, in chunks.
 void checkZipArchive(const std::filesystem::path& file);
+// The same check of an archive read from `in` (seekable; `file` names it in messages), so that a
+// reader can check and then load one open file: a run's trainer may prune that checkpoint in between.
+void checkZipArchive(std::istream& in, const std::filesystem::path& file);
 
 }  // namespace rgbdsod::core

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <QObject>
+#include <QSet>
 #include <QString>
 #include <QThreadPool>
 
@@ -31,9 +32,13 @@ class ModelBridge : public QObject {
   ~ModelBridge() override;  // waits for loads in flight; ModelCore finishes its running request
 
   // Loads a run folder in a worker: runLoaded or runLoadFailed follows. A folder already loaded
-  // is not loaded twice (runLoaded is emitted again with its id).
+  // is not loaded twice (runLoaded is emitted again with its id), nor one whose load is in flight
+  // (its runLoaded comes when that load ends).
   void loadRun(const QString& folder);
-  void reloadRun(training::RunId id);  // newest checkpoint again (in a worker): runReloaded / runLoadFailed
+  // The newest checkpoint again (in a worker): runReloaded / runLoadFailed. Calls while a reload of
+  // the run is in flight coalesce into one more reload after it, so checkpoints written faster
+  // than a run loads (follow mode) never queue up loads.
+  void reloadRun(training::RunId id);
   void unloadRun(training::RunId id);
   const std::vector<LoadedRun>& runs() const { return runs_; }
   const LoadedRun* run(training::RunId id) const;
@@ -61,6 +66,9 @@ class ModelBridge : public QObject {
   std::unique_ptr<training::ModelCore> core_;  // created on first use (it sets LibTorch's threads)
   QThreadPool loader_;
   std::vector<LoadedRun> runs_;
+  QSet<QString> loading_folders_;  // loads in flight, by absolute folder
+  QSet<int> reloading_;            // runs with a reload in flight
+  QSet<int> reload_again_;         // ... and asked for again meanwhile
   int loads_in_flight_ = 0;
   int pending_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
