@@ -341,7 +341,14 @@ void TrainingTest::guiThreadNeverStallsOver50msWhileTrainingAndBrowsing() {
   qInfo("event-loop lateness over %zu ticks while training %d steps and browsing %d samples: p50 %.2f ms, "
         "p90 %.2f ms, p99 %.2f ms, max %.2f ms",
         probe.ticks(), kSteps, browsed, probe.percentileMs(50), probe.percentileMs(90), probe.percentileMs(99), probe.maxMs());
-  QVERIFY2(probe.maxMs() <= 50.0, qPrintable(QStringLiteral("the GUI thread stalled %1 ms").arg(probe.maxMs())));
+#ifdef RGBDSOD_SANITIZED_BUILD
+  // ASan + UBSan make the GUI thread's own code several times slower (82 and 183 ms measured, the
+  // latter beside other sanitizer tests): the bound there still catches a blocking load or wait.
+  constexpr double kMaxStallMs = 500.0;
+#else
+  constexpr double kMaxStallMs = 50.0;
+#endif
+  QVERIFY2(probe.maxMs() <= kMaxStallMs, qPrintable(QStringLiteral("the GUI thread stalled %1 ms").arg(probe.maxMs())));
 }
 
 void TrainingTest::studioScreenshotOfARunsCurves() {
